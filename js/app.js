@@ -1,0 +1,193 @@
+/* ELBO Lab: boot, the staged progress bar, the error panel, and the generic
+ * binding of the widget table (js/widgets.js) to the page. Classic script. */
+(function () {
+  "use strict";
+  const ELBO = window.ELBO;
+  const $ = (id) => document.getElementById(id);
+  const metrics = (ELBO.metrics = { paints: [] });  // read by bench/ and tests
+
+  /* ---- loading: staged progress you can trust, and an error panel ---- */
+
+  const loader = {
+    t0: 0, done: new Set(), current: null, currentStart: 0, timer: 0,
+
+    begin() {
+      this.t0 = performance.now();
+      this.done.clear();
+      this.current = null;
+      $("boot").hidden = false;
+      $("boot-error").hidden = true;
+      $("boot-stages").replaceChildren(...ELBO.STAGES.map((s) => {
+        const li = document.createElement("li");
+        li.dataset.stage = s.key;
+        li.textContent = s.label;
+        return li;
+      }));
+      clearInterval(this.timer);
+      this.timer = setInterval(() => this.paint(), 100);
+      this.paint();
+    },
+
+    stage(msg) {
+      const li = $("boot-stages").querySelector(`[data-stage="${msg.stage}"]`);
+      if (msg.state === "start") {
+        this.current = msg.stage;
+        this.currentStart = performance.now();
+        if (li) li.className = "active";
+      } else {
+        this.done.add(msg.stage);
+        if (li) {
+          li.className = "done";
+          li.dataset.ms = Math.round(msg.ms);
+        }
+      }
+      this.paint();
+    },
+
+    /* Fraction = finished stages' expected share + an asymptotic share of the
+     * running stage, never past that stage's end. */
+    fraction() {
+      const total = ELBO.STAGES.reduce((a, s) => a + s.expectMs, 0);
+      let got = 0;
+      for (const s of ELBO.STAGES) {
+        if (this.done.has(s.key)) got += s.expectMs;
+        else if (s.key === this.current) {
+          const t = performance.now() - this.currentStart;
+          got += s.expectMs * 0.95 * (1 - Math.exp(-t / Math.max(s.expectMs, 1)));
+        }
+      }
+      return got / total;
+    },
+
+    paint() {
+      const f = this.fraction();
+      const bar = $("boot-bar");
+      bar.value = f;
+      const stage = ELBO.STAGES.find((s) => s.key === this.current);
+      const secs = ((performance.now() - this.t0) / 1000).toFixed(1);
+      $("boot-label").textContent = stage
+        ? `Loading Python in your browser: ${stage.label} (${Math.round(f * 100)}%, ${secs} s)`
+        : "Starting Python in your browser";
+    },
+
+    ready() {
+      clearInterval(this.timer);
+      const li = $("boot-stages").querySelector('[data-stage="ready"]');
+      if (li) li.className = "done";
+      $("boot-bar").value = 1;
+      const secs = ((performance.now() - this.t0) / 1000).toFixed(1);
+      $("boot-label").textContent = `Python is ready (${secs} s). Every figure below is live.`;
+      document.body.classList.add("py-ready");
+      setTimeout(() => { $("boot").hidden = true; }, 1500);
+    },
+
+    fail(msg) {
+      clearInterval(this.timer);
+      const stage = ELBO.STAGES.find((s) => s.key === msg.stage) || { label: msg.stage };
+      const li = $("boot-stages").querySelector(`[data-stage="${msg.stage}"]`);
+      if (li) li.className = "failed";
+      $("boot-error-stage").textContent = stage.label;
+      $("boot-error-message").textContent = msg.message;
+      $("boot-error").hidden = false;
+      $("boot-label").textContent = "Python could not start. The text and static figures still work.";
+    },
+  };
+
+  /* ---- widgets: one generic binding for every row of the table ---- */
+
+  function readControl(input) {
+    const text = String(input.value).trim();
+    return text === "" ? NaN : Number(text);
+  }
+
+  function paintImage(canvas, image) {
+    if (canvas.width !== image.width) canvas.width = image.width;
+    if (canvas.height !== image.height) canvas.height = image.height;
+    const pixels = new Uint8ClampedArray(image.rgba.buffer, image.rgba.byteOffset, image.rgba.byteLength);
+    canvas.getContext("2d").putImageData(new ImageData(pixels, image.width, image.height), 0, 0);
+    const figure = canvas.closest("figure");
+    if (figure) figure.classList.add("live");
+  }
+
+  function bindWidget(row, bridge) {
+    const figure = $(row.show.image).closest("figure");
+    const errorBox = figure.querySelector(".widget-error");
+    const summary = figure.querySelector(".widget-summary");
+    let firstPaint = true;
+    let lastInput = 0;
+
+    /* Paint an answer; on an error keep the last good figure and numbers,
+     * show the message, and mark the control it names as invalid. */
+    function onResult(err, result, inputAt) {
+      for (const [name, id] of Object.entries(row.params)) {
+        const bad = err && err.message.startsWith(name + " ");
+        $(id + "-num").setAttribute("aria-invalid", bad ? "true" : "false");
+      }
+      if (err) {
+        errorBox.textContent = err.message;
+        errorBox.hidden = false;
+        return;
+      }
+      errorBox.hidden = true;
+      for (const [key, id] of Object.entries(row.show)) {
+        const el = $(id);
+        if (key === "image") paintImage(el, result.image);
+        else el.textContent = Number(result.values[key]).toFixed(Number(el.dataset.digits || 3));
+      }
+      if (summary && result.summary) summary.textContent = result.summary;
+      requestAnimationFrame(() => {
+        metrics.paints.push({ key: row.key, input: inputAt, painted: performance.now(), pyMs: result.ms });
+        if (firstPaint) {
+          firstPaint = false;
+          performance.mark("elbo:" + row.key + ":live");
+        }
+      });
+    }
+
+    function update() {
+      if (!bridge.ready) return;  // refreshed as a whole once Python is ready
+      const params = {};
+      for (const [name, id] of Object.entries(row.params)) params[name] = readControl($(id + "-num"));
+      const inputAt = lastInput;
+      bridge.request(row.key, row.call, params, (err, result) => onResult(err, result, inputAt));
+    }
+
+    for (const id of Object.values(row.params)) {
+      const range = $(id), num = $(id + "-num");
+      range.addEventListener("input", () => {
+        lastInput = performance.now();
+        num.value = range.value;
+        update();
+      });
+      // Typed values go to Python as they are, so it is Python that accepts or
+      // rejects them; the slider follows only values within its range.
+      num.addEventListener("change", () => {
+        lastInput = performance.now();
+        const v = readControl(num);
+        if (Number.isFinite(v) && v >= Number(range.min) && v <= Number(range.max)) range.value = String(v);
+        update();
+      });
+    }
+    return update;
+  }
+
+  function main() {
+    const updates = [];
+    const bridge = new ELBO.Bridge((type, detail) => {
+      if (type === "stage") loader.stage(detail);
+      else if (type === "ready") {
+        loader.ready();
+        performance.mark("elbo:ready");
+        updates.forEach((u) => u());
+      } else if (type === "fatal") loader.fail(detail);
+    });
+    for (const row of ELBO.WIDGETS) updates.push(bindWidget(row, bridge));
+    $("boot-retry").addEventListener("click", () => { loader.begin(); bridge.start(); });
+    loader.begin();
+    bridge.start();
+    ELBO.bridge = bridge;
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", main);
+  else main();
+})();

@@ -1,0 +1,132 @@
+/* ELBO Lab: the page's side of the worker. Classic script (file:// forbids modules).
+ *
+ * - starts the Pyodide worker (a data: URL module worker) and reports its staged loading;
+ * - gives every call a request id and resolves it from the worker's answer;
+ * - latest wins per widget: while a call is in flight, newer parameters replace
+ *   each other and only the newest is sent when the answer arrives.
+ */
+(function () {
+  "use strict";
+
+  const DEFAULT_BASE = "https://cdn.jsdelivr.net/pyodide/v314.0.3/full/";
+
+  /* The Pyodide base URL. A self-hoster sets <meta name="elbo-pyodide-base">;
+   * a reader may pass ?pyodide=<path> but only for a same-origin path, so a
+   * crafted link can never make the page run script from another site. */
+  function pyodideBase() {
+    let base = DEFAULT_BASE;
+    const meta = document.querySelector('meta[name="elbo-pyodide-base"]');
+    if (meta && meta.content) base = new URL(meta.content, location.href).href;
+    const param = new URLSearchParams(location.search).get("pyodide");
+    if (param) {
+      const url = new URL(param, location.href);
+      if (url.origin !== location.origin || location.protocol === "file:") {
+        throw new Error("?pyodide= must be a path on this site (got " + param + ")");
+      }
+      base = url.href;
+    }
+    return base.endsWith("/") ? base : base + "/";
+  }
+
+  /* Stages in load order, with the time each took on the reference machine
+   * (DESIGN.md); the bar fills by these weights, so it moves at an honest pace. */
+  const STAGES = [
+    { key: "core", label: "Python core", expectMs: 3200 },
+    { key: "numpy", label: "numpy", expectMs: 400 },
+    { key: "plotting", label: "plotting", expectMs: 2600 },
+    { key: "code", label: "our code", expectMs: 300 },
+    { key: "ready", label: "ready", expectMs: 0 },
+  ];
+
+  class Bridge {
+    constructor(onEvent) {
+      this.onEvent = onEvent;  // (type, detail) for "stage", "ready", "fatal"
+      this.nextId = 1;
+      this.waiting = new Map();  // id -> {resolve, reject}
+      this.slots = new Map();  // widget key -> {busy, pending}
+      this.worker = null;
+      this.ready = false;
+    }
+
+    start() {
+      this.stop();
+      let base;
+      try {
+        base = pyodideBase();
+      } catch (err) {
+        this.onEvent("fatal", { stage: "core", message: err.message });
+        return;
+      }
+      // A module worker from a data: URL: see the note at the top of worker.js.
+      const source = "(" + elboWorkerMain.toString() + ")();";
+      this.worker = new Worker("data:text/javascript;charset=utf-8," + encodeURIComponent(source),
+                               { type: "module" });
+      this.worker.onmessage = (e) => this.receive(e.data);
+      this.worker.onerror = (e) => {
+        e.preventDefault();
+        this.onEvent("fatal", { stage: this.currentStage || "core", message: e.message || "the worker crashed" });
+      };
+      this.worker.postMessage({ type: "init", base: base, bundle: window.ELBO_PY_BUNDLE });
+    }
+
+    stop() {
+      if (this.worker) this.worker.terminate();
+      this.worker = null;
+      this.ready = false;
+      for (const { reject } of this.waiting.values()) reject(new Error("Python was restarted"));
+      this.waiting.clear();
+      this.slots.clear();
+    }
+
+    receive(msg) {
+      if (msg.type === "stage") {
+        if (msg.state === "start") this.currentStage = msg.stage;
+        this.onEvent("stage", msg);
+      } else if (msg.type === "ready") {
+        this.ready = true;
+        this.onEvent("ready", {});
+      } else if (msg.type === "fatal") {
+        this.onEvent("fatal", msg);
+      } else if (msg.id !== undefined) {
+        const entry = this.waiting.get(msg.id);
+        if (!entry) return;
+        this.waiting.delete(msg.id);
+        if (msg.ok) entry.resolve(msg.result);
+        else entry.reject(new Error(msg.error));
+      }
+    }
+
+    /* One call, one promise. */
+    call(name, params) {
+      if (!this.worker) return Promise.reject(new Error("Python is not running"));
+      const id = this.nextId++;
+      return new Promise((resolve, reject) => {
+        this.waiting.set(id, { resolve, reject });
+        this.worker.postMessage({ id: id, call: name, params: params });
+      });
+    }
+
+    /* Latest wins: while a call is in flight, newer parameters replace each
+     * other in one pending slot, so a fast drag never builds a queue. Every
+     * answer is shown (the figure follows the drag), then the newest pending
+     * parameters, if any, are sent. */
+    request(key, name, params, onResult) {
+      let slot = this.slots.get(key);
+      if (!slot) this.slots.set(key, (slot = { busy: false, pending: null }));
+      if (slot.busy) { slot.pending = { name, params, onResult }; return; }
+      slot.busy = true;
+      const finish = (err, result) => {
+        slot.busy = false;
+        const next = slot.pending;
+        slot.pending = null;
+        onResult(err, result);
+        if (next) this.request(key, next.name, next.params, next.onResult);
+      };
+      this.call(name, params).then((r) => finish(null, r), (e) => finish(e, null));
+    }
+  }
+
+  window.ELBO = window.ELBO || {};
+  window.ELBO.Bridge = Bridge;
+  window.ELBO.STAGES = STAGES;
+})();

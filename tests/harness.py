@@ -1,0 +1,132 @@
+"""Browser harness shared by the browser tests and the benchmarks.
+
+The page under test is byte for byte the page users get: it loads Pyodide from
+``https://cdn.jsdelivr.net/pyodide/v314.0.3/full/``. These machines cannot
+reach that CDN, so Chromium is told to resolve ``cdn.jsdelivr.net`` to a local
+HTTPS server (self-signed certificate) that serves the verified mirror built by
+``scripts/build_mirror.py``.
+
+Why not Playwright's ``page.route``: in Chromium, Playwright cannot intercept
+script loads inside a Web Worker (microsoft/playwright#6403), and the worker
+loads ``pyodide.mjs`` with ``import()``. Mapping the host at the network layer
+catches every kind of load (script, module, fetch) from page and worker alike.
+"""
+
+import functools
+import http.server
+import shutil
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CDN_HOST = "cdn.jsdelivr.net"
+PYODIDE_PREFIX = "/pyodide/v314.0.3/full/"
+CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
+
+_TYPES = {
+    ".wasm": "application/wasm", ".mjs": "text/javascript", ".js": "text/javascript",
+    ".json": "application/json", ".zip": "application/zip", ".whl": "application/zip",
+    ".css": "text/css", ".woff2": "font/woff2", ".html": "text/html", ".png": "image/png",
+}
+
+
+def mirror_dir():
+    """Build or reuse the verified Pyodide mirror; return its path."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import build_mirror
+    finally:
+        sys.path.pop(0)
+    return build_mirror.build(build_mirror.default_dest())
+
+
+def chromium_path():
+    for path in CHROMIUM_CANDIDATES:
+        if Path(path).exists():
+            return path
+    found = shutil.which("chromium")
+    if found:
+        return found
+    raise RuntimeError("Chromium not found: install it with `apt-get install -y chromium`")
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **_TYPES}
+
+    def log_message(self, *args):
+        pass
+
+
+class _CdnHandler(_QuietHandler):
+    """Serves URL prefixes from local directories, with CORS, like a CDN."""
+
+    mounts = {}  # URL prefix -> directory
+
+    def translate_path(self, path):
+        path = path.split("?", 1)[0].split("#", 1)[0]
+        for prefix, directory in self.mounts.items():
+            if path.startswith(prefix):
+                rel = path[len(prefix):]
+                target = (Path(directory) / rel).resolve()
+                if Path(directory).resolve() in target.parents:
+                    return str(target)
+        return "/nonexistent"
+
+    def end_headers(self):
+        self.send_header("Access-Control-Allow-Origin", "*")
+        self.send_header("Cross-Origin-Resource-Policy", "cross-origin")
+        super().end_headers()
+
+
+def _serve(server):
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return server
+
+
+def static_server(root=ROOT):
+    """Serve ``root`` over http on 127.0.0.1 at a free port."""
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    return _serve(http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler))
+
+
+def cdn_server(mounts):
+    """An HTTPS server on 127.0.0.1 standing in for the CDN.
+
+    mounts: {URL prefix: directory}. Returns the server; its port is
+    ``server.server_port``. The certificate is self-signed and made here.
+    """
+    certdir = Path(tempfile.mkdtemp(prefix="elbo-cdn-"))
+    cert, key = certdir / "cert.pem", certdir / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-subj", f"/CN={CDN_HOST}", "-addext", f"subjectAltName=DNS:{CDN_HOST}",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True)
+    handler = type("Handler", (_CdnHandler,), {"mounts": dict(mounts)})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    return _serve(server)
+
+
+def chromium_args(cdn_port):
+    """Flags for Debian's Chromium as root on a machine with no internet."""
+    return [
+        "--no-sandbox",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--host-resolver-rules=MAP {CDN_HOST} 127.0.0.1:{cdn_port}",
+        "--ignore-certificate-errors",
+    ]
+
+
+def default_mounts():
+    return {PYODIDE_PREFIX: mirror_dir()}
