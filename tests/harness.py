@@ -60,6 +60,12 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
+    def handle(self):
+        try:
+            super().handle()
+        except (ConnectionError, ssl.SSLError):
+            pass  # the browser hung up mid-request: normal when a page closes
+
 
 class _CdnHandler(_QuietHandler):
     """Serves URL prefixes from local directories, with CORS, like a CDN."""
@@ -80,6 +86,11 @@ class _CdnHandler(_QuietHandler):
         self.send_header("Access-Control-Allow-Origin", "*")
         self.send_header("Cross-Origin-Resource-Policy", "cross-origin")
         super().end_headers()
+
+
+def stop(server):
+    server.shutdown()
+    server.server_close()
 
 
 def _serve(server):
@@ -111,7 +122,10 @@ def cdn_server(mounts):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
+    # Handshake in the handler thread, not in accept(): a failed handshake then
+    # ends in shutdown_request, which closes the socket.
+    server.socket = context.wrap_socket(server.socket, server_side=True,
+                                        do_handshake_on_connect=False)
     return _serve(server)
 
 

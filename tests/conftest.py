@@ -1,0 +1,77 @@
+"""Fixtures for the browser tests: real Chromium, real Pyodide from the local mirror.
+
+One server stands in for the CDN (see harness.py), one serves the repository
+over http on 127.0.0.1, and every browser test runs against both
+``http://127.0.0.1:PORT/index.html`` and ``file:///.../index.html``.
+"""
+
+import re
+
+import pytest
+
+import harness
+
+READY_TIMEOUT_MS = 90_000  # two cores, cold wasm compile: generous, it is a wait, not a budget
+
+
+@pytest.fixture(scope="session")
+def cdn():
+    server = harness.cdn_server(harness.default_mounts())
+    yield server
+    harness.stop(server)
+
+
+@pytest.fixture(scope="session")
+def site():
+    server = harness.static_server()
+    yield f"http://127.0.0.1:{server.server_port}"
+    harness.stop(server)
+
+
+@pytest.fixture(scope="session")
+def playwright_instance():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance, cdn):
+    browser = playwright_instance.chromium.launch(
+        executable_path=harness.chromium_path(), args=harness.chromium_args(cdn.server_port))
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(params=["http", "file"])
+def page_url(request, site):
+    """The page's URL, once over http:// and once from file://."""
+    if request.param == "http":
+        return f"{site}/index.html"
+    return (harness.ROOT / "index.html").as_uri()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert not errors, f"uncaught errors on the page: {errors}"
+
+
+def wait_ready(page):
+    """Wait once for Python to be ready; after this use only retrying expects."""
+    from playwright.sync_api import expect
+
+    expect(page.locator("body")).to_have_class(re.compile(r"\bpy-ready\b"), timeout=READY_TIMEOUT_MS)
+
+
+@pytest.fixture
+def live(page, page_url):
+    page.goto(page_url)
+    wait_ready(page)
+    return page

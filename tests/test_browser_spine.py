@@ -1,0 +1,153 @@
+"""The spine in a real browser: page -> worker -> Pyodide -> elbo_lab -> figure -> page."""
+
+import hashlib
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+import harness
+from conftest import READY_TIMEOUT_MS, wait_ready
+
+pytestmark = pytest.mark.browser
+
+
+def canvas_digest(page, canvas_id):
+    data = page.evaluate(f"document.getElementById({canvas_id!r}).toDataURL('image/png')")
+    return hashlib.sha256(data.encode()).hexdigest()
+
+
+def set_value(page, label, value):
+    box = page.get_by_label(label, exact=True)
+    box.fill(str(value))
+    box.press("Enter")
+
+
+def test_static_figure_shows_before_python(page, page_url):
+    page.goto(page_url)
+    static = page.get_by_role("img", name=re.compile("prior N\\(0, 1\\) and q"))
+    expect(static).to_be_visible()
+    assert page.evaluate("document.getElementById('kl-static').naturalWidth") == 640
+    expect(page.get_by_role("progressbar")).to_be_visible()
+
+
+def test_kl_widget_goes_live_and_answers(live):
+    page = live
+    figure = page.locator("#fig-kl")
+    expect(figure).to_have_class(re.compile(r"\blive\b"))  # canvas replaced the static image
+    expect(page.get_by_test_id("kl-value")).to_have_text("0.000")
+    before = canvas_digest(page, "kl-plot")
+
+    set_value(page, "μ value", 1.5)
+    set_value(page, "σ value", 1)
+    expect(page.get_by_test_id("kl-value")).to_have_text("1.125")  # 0.5 * 1.5**2
+    expect(figure.locator(".widget-summary")).to_contain_text("KL = 1.125 nats")
+    expect(page.get_by_label("μ, the mean of q")).to_have_value("1.5")  # slider follows
+    assert canvas_digest(page, "kl-plot") != before, "the plot did not redraw"
+
+
+def test_invalid_input_shows_python_error_and_keeps_state(live):
+    page = live
+    set_value(page, "μ value", 1.5)
+    expect(page.get_by_test_id("kl-value")).to_have_text("1.125")
+    drawn = canvas_digest(page, "kl-plot")
+
+    set_value(page, "σ value", -1)
+    alert = page.locator("#fig-kl").get_by_role("alert")
+    expect(alert).to_have_text("sigma must be greater than 0 (it is a standard deviation)")
+    expect(page.get_by_label("σ value", exact=True)).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_test_id("kl-value")).to_have_text("1.125")  # last good value kept
+    assert canvas_digest(page, "kl-plot") == drawn  # and the last good figure
+
+    set_value(page, "σ value", "")  # empty box: not a number
+    expect(alert).to_have_text("sigma must be a finite number")
+
+    set_value(page, "σ value", 2)  # KL = 0.5 * (2.25 + 4 - 1) - log 2
+    expect(alert).to_be_hidden()
+    expect(page.get_by_test_id("kl-value")).to_have_text("1.932")
+
+
+def test_slider_works_from_the_keyboard(live):
+    page = live
+    slider = page.get_by_label("σ, the standard deviation of q")
+    slider.focus()
+    page.keyboard.press("End")  # sigma = 3: KL = 0.5 * (9 - 1) - log 3
+    expect(page.get_by_label("σ value", exact=True)).to_have_value("3")
+    expect(page.get_by_test_id("kl-value")).to_have_text("2.901")
+
+
+def test_fast_drag_latest_wins(live):
+    """100 slider events in one burst: far fewer calls, and the last value shown."""
+    page = live
+    page.wait_for_function("ELBO.metrics.paints.length >= 1")  # the first live answer is in
+    sent = page.evaluate("""() => {
+        const slider = document.getElementById('kl-mu');
+        const before = ELBO.bridge.nextId;
+        for (let i = 1; i <= 100; i++) {
+            slider.value = String(i / 50);  // ends at mu = 2
+            slider.dispatchEvent(new Event('input', { bubbles: true }));
+        }
+        return ELBO.bridge.nextId - before;
+    }""")
+    assert sent == 1, "calls queued while one was in flight"
+    expect(page.get_by_test_id("kl-value")).to_have_text("2.000")  # 0.5 * 2**2
+    calls = page.evaluate("ELBO.bridge.nextId") - 1
+    assert calls < 10, f"{calls} calls for 100 events: latest-wins is not working"
+
+
+def test_unreachable_cdn_names_the_stage(playwright_instance, page_url):
+    """No host mapping: the CDN cannot be reached, as on a machine with no network."""
+    args = [a for a in harness.chromium_args(0) if not a.startswith("--host-resolver-rules")]
+    browser = playwright_instance.chromium.launch(executable_path=harness.chromium_path(), args=args)
+    try:
+        page = browser.new_page()
+        page.goto(page_url)
+        panel = page.get_by_role("alert").filter(has_text="Loading stopped")
+        expect(panel).to_contain_text("Python core", timeout=READY_TIMEOUT_MS)
+        expect(panel).to_contain_text("pyodide.mjs")
+        expect(panel.get_by_role("button", name="Retry")).to_be_visible()
+        expect(page.get_by_role("img", name=re.compile("prior N\\(0, 1\\) and q"))).to_be_visible()
+        page.get_by_role("button", name="Retry").click()  # tries again, fails the same way
+        expect(page.locator('#boot-stages [data-stage="core"]')).to_have_class("failed",
+                                                                              timeout=READY_TIMEOUT_MS)
+    finally:
+        browser.close()
+
+
+def test_python_import_error_names_the_stage(page, page_url):
+    """A broken module in the bundle: the panel names 'our code' and shows Python's message."""
+    page.add_init_script("""
+        Object.defineProperty(window, 'ELBO_PY_BUNDLE', {
+            configurable: true,
+            set(bundle) {
+                bundle.files['elbo_lab/widgets.py'] = { encoding: 'utf-8',
+                    data: 'raise RuntimeError("deliberately broken for a test")\\n' };
+                Object.defineProperty(window, 'ELBO_PY_BUNDLE', { value: bundle });
+            },
+        });
+    """)
+    page.goto(page_url)
+    panel = page.get_by_role("alert").filter(has_text="Loading stopped")
+    expect(panel).to_contain_text("our code", timeout=READY_TIMEOUT_MS)
+    expect(panel).to_contain_text("deliberately broken for a test")
+
+
+def test_pyodide_base_override_rejects_other_sites(page, site):
+    page.goto(f"{site}/index.html?pyodide=https://example.org/pyodide/")
+    panel = page.get_by_role("alert").filter(has_text="Loading stopped")
+    expect(panel).to_contain_text("must be a path on this site")
+
+
+def test_pyodide_base_override_same_origin(page, site):
+    """A same-origin base is used (and here fails visibly, since nothing is hosted there)."""
+    page.goto(f"{site}/index.html?pyodide=selfhosted/")
+    panel = page.get_by_role("alert").filter(has_text="Loading stopped")
+    expect(panel).to_contain_text(f"{site}/selfhosted/pyodide.mjs", timeout=READY_TIMEOUT_MS)
+
+
+def test_ready_reports_every_stage(live):
+    stages = live.evaluate(
+        "[...document.querySelectorAll('#boot-stages li')].map(li => [li.dataset.stage, li.className])")
+    assert [s for s, _ in stages] == ["core", "numpy", "plotting", "code", "ready"]
+    assert all(cls == "done" for _, cls in stages)
+    wait_ready(live)
