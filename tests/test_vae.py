@@ -342,3 +342,40 @@ def test_save_and_load_weights_round_trip(tmp_path):
     assert (loaded.hidden, loaded.z_dim, loaded.activation.name) == (12, 3, "relu")
     assert loaded.flat.dtype == np.float64
     np.testing.assert_array_equal(loaded.flat, model.flat.astype(np.float32))
+
+
+# -- pretrained weights and recorded histories -------------------------------------
+
+
+@pytest.mark.parametrize("name, bound", [("beta1", 165.0), ("beta4", 170.0)])
+def test_pretrained_weights_score_what_the_script_recorded(name, bound, digits):
+    model = vae.load_pretrained(name)
+    meta = model.meta
+    assert model.flat.dtype == np.float64 and (model.hidden, model.z_dim) == (256, 2)
+    assert meta["beta"] == {"beta1": 1.0, "beta4": 4.0}[name]
+    scores = vae.evaluate(model, digits[2], np.random.default_rng(meta["eval_seed"]), meta["eval_draws"])
+    assert scores["neg_elbo"] == pytest.approx(meta["test_neg_elbo"], abs=0.05)
+    assert scores["kl"] == pytest.approx(meta["test_kl"], abs=0.05)
+    # far below an untrained model and a per-pixel Binomial without latents (251 nats)
+    assert scores["neg_elbo"] < bound
+    assert meta["test_log_px"] > -meta["test_neg_elbo"]  # IWAE bound is tighter
+
+
+def test_pretrained_float32_loading(digits):
+    model = vae.load_pretrained("beta1", dtype=np.float32)
+    scores = vae.evaluate(model, digits[2], np.random.default_rng(1), 2)
+    assert scores["neg_elbo"] < 165.0
+
+
+def test_recorded_histories():
+    runs = vae.load_histories()
+    assert set(runs) == {"no_warmup", "warmup", "beta4"}
+    for run_name, h in runs.items():
+        assert set(h) == {"epoch", "beta", "recon", "kl", "test_recon", "test_kl"}
+        n = len(h["epoch"])
+        assert n >= 100 and all(len(v) == n for v in h.values())
+        assert all(np.all(np.isfinite(v)) for v in h.values())
+        assert h["test_recon"][-1] < h["test_recon"][0]
+    beta = runs["warmup"]["beta"]
+    assert beta[0] < 0.05 and beta[-1] == 1.0 and np.all(np.diff(beta) >= 0)
+    assert np.all(runs["no_warmup"]["beta"] == 1.0) and np.all(runs["beta4"]["beta"] == 4.0)
