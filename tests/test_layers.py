@@ -8,10 +8,9 @@ import math
 
 import numpy as np
 import pytest
-from scipy import integrate, stats
-
 from elbo_lab import layers, losses
 from elbo_lab.optim import Adam
+from scipy import integrate, stats
 
 N, D, H, Z = 3, 4, 5, 2
 
@@ -44,7 +43,7 @@ def check_layer(forward, backward, inputs, seed=0):
     grads = backward(dout, cache)
     grads = grads if isinstance(grads, tuple) else (grads,)
     assert len(grads) == len(inputs)
-    for x, dx in zip(inputs, grads):
+    for x, dx in zip(inputs, grads, strict=True):
         if dx is None:
             continue
         num = numerical_gradient(lambda: np.sum(forward(*inputs)[0] * dout), x)
@@ -186,14 +185,14 @@ def test_binomial_loss_is_stable_for_extreme_logits():
 
 
 def test_softplus_equals_logaddexp():
-    l = np.concatenate([np.linspace(-800, 800, 4001), [0.0, 1e-300, -1e-300]])
-    np.testing.assert_allclose(losses.softplus(l), np.logaddexp(0.0, l), rtol=1e-14, atol=0)
+    logits = np.concatenate([np.linspace(-800, 800, 4001), [0.0, 1e-300, -1e-300]])
+    np.testing.assert_allclose(losses.softplus(logits), np.logaddexp(0.0, logits), rtol=1e-14, atol=0)
 
 
 def test_sigmoid_is_stable_and_accurate_in_absolute_terms():
     # its uses (n p - k, the mean image) need absolute, not relative, accuracy
-    l = np.array([-1000.0, -30.0, -1.0, 0.0, 2.5, 30.0, 1000.0])
-    np.testing.assert_allclose(losses.sigmoid(l), 1 / (1 + np.exp(-np.clip(l, -700, 700))),
+    logits = np.array([-1000.0, -30.0, -1.0, 0.0, 2.5, 30.0, 1000.0])
+    np.testing.assert_allclose(losses.sigmoid(logits), 1 / (1 + np.exp(-np.clip(logits, -700, 700))),
                                rtol=0, atol=2e-16)
 
 

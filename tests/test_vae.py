@@ -4,10 +4,9 @@ import math
 
 import numpy as np
 import pytest
-from scipy import integrate
-
 from elbo_lab import data, layers, vae
 from elbo_lab.optim import Adam
+from scipy import integrate
 
 N, D, H, Z = 3, 4, 5, 2
 
@@ -162,22 +161,22 @@ def test_encode_and_decode_shapes(digits):
 
 def quadrature_log_px(model, x):
     """log p(x) = log integral p(x|z) N(z; 0, 1) dz for a model with z_dim = 1."""
-    k = x * 16
+
+    def log_joint(z, k_row):  # log p(x|z) + log N(z; 0, 1)
+        logits = model._decode_logits(np.array([[z]]))
+        log_pxz = vae.binomial_log_pmf(logits, k_row, 16)[0]
+        return log_pxz - 0.5 * z * z - 0.5 * math.log(2 * math.pi)
+
     out = []
-    for row in range(x.shape[0]):
-
-        def integrand(z):
-            logits = model._decode_logits(np.array([[z]]))
-            log_pxz = vae.binomial_log_pmf(logits, k[row : row + 1], 16)[0]
-            return math.exp(log_pxz - 0.5 * z * z - 0.5 * math.log(2 * math.pi) + shift)
-
-        shift = 0.0
-        grid = np.linspace(-8, 8, 801)  # find the peak so the integrand stays near 1
-        logs = [math.log(integrand(z) + 1e-300) for z in grid]
-        shift = -max(logs)
-        value, _ = integrate.quad(integrand, -8, 8, points=[grid[int(np.argmax(logs))]],
+    grid = np.linspace(-8, 8, 801)
+    for k_row in x * 16:
+        k_row = k_row[None, :]
+        logs = np.array([log_joint(z, k_row) for z in grid])
+        peak = logs.max()  # subtract it so the integrand stays near 1
+        value, _ = integrate.quad(lambda z, k_row=k_row, peak=peak: math.exp(log_joint(z, k_row) - peak),
+                                  -8, 8, points=[grid[int(np.argmax(logs))]],
                                   limit=200, epsabs=0, epsrel=1e-10)
-        out.append(math.log(value) - shift)
+        out.append(math.log(value) + peak)
     return np.array(out)
 
 
@@ -239,7 +238,7 @@ def test_train_records(digits):
 def test_test_set_does_not_change_the_run():
     with_test, _ = run(seed=3, X_test=data.load_split()[2][:20])
     without, _ = run(seed=3)
-    for a, b in zip(with_test, without):
+    for a, b in zip(with_test, without, strict=True):
         assert {k: a[k] for k in b} == b
 
 
@@ -279,14 +278,16 @@ def bad_calls():
     shape = r"must have shape \(N, 64\)"
     return [
         ("x 1-D", lambda: m.loss_and_grads(X[0], eps), shape),
-        ("x wrong width", lambda: m.loss_and_grads(X[:, :60], eps), r"\(N, 64\) .* got shape \(10, 60\)"),
+        ("x wrong width", lambda: m.loss_and_grads(X[:, :60], eps),
+         r"\(N, 64\) .* got shape \(10, 60\)"),
         ("x empty", lambda: m.loss_and_grads(X[:0], eps[:0]), shape),
         ("x NaN", lambda: m.loss_and_grads(nan_x, eps), "NaN or infinity"),
         ("x inf", lambda: m.loss_and_grads(inf_x, eps), "NaN or infinity"),
         ("x not numbers", lambda: m.loss_and_grads([["a"] * 64], eps[:1]), "array of numbers"),
         ("x off grid", lambda: m.loss_and_grads(off_grid, eps), r"grey levels k/16 .* np.round"),
         ("x above 1", lambda: m.loss_and_grads(out_of_range, eps), r"in \[0, 1\]"),
-        ("eps wrong width", lambda: m.loss_and_grads(X, np.zeros((10, 3))), r"eps must have shape \(N, 2\)"),
+        ("eps wrong width", lambda: m.loss_and_grads(X, np.zeros((10, 3))),
+         r"eps must have shape \(N, 2\)"),
         ("eps wrong rows", lambda: m.loss_and_grads(X, np.zeros((9, 2))), "eps has 9 rows but x has 10"),
         ("eps NaN", lambda: m.loss_and_grads(X, nan_eps), "eps contains NaN"),
         ("beta negative", lambda: m.loss_and_grads(X, eps, -0.1), "beta must be >= 0"),
@@ -300,7 +301,8 @@ def bad_calls():
         ("train lr zero", lambda: vae.train(m, X, 1, lr=0), "lr must be > 0"),
         ("train lr negative", lambda: vae.train(m, X, 1, lr=-1e-3), "lr must be > 0"),
         ("train epochs zero", lambda: vae.train(m, X, 0), "epochs must be a whole number >= 1"),
-        ("train batch zero", lambda: vae.train(m, X, 1, batch_size=0), "batch_size must be a whole number >= 1"),
+        ("train batch zero", lambda: vae.train(m, X, 1, batch_size=0),
+         "batch_size must be a whole number >= 1"),
         ("train batch float", lambda: vae.train(m, X, 1, batch_size=1.5), "batch_size must be a whole number"),
         ("train beta negative", lambda: vae.train(m, X, 1, beta=-1), "beta must be >= 0"),
         ("train warmup negative", lambda: vae.train(m, X, 1, warmup_epochs=-1), "warmup_epochs must be >= 0"),
@@ -312,9 +314,11 @@ def bad_calls():
         ("evaluate n_draws", lambda: vae.evaluate(m, X, rng, 0), "n_draws must be a whole number >= 1"),
         ("train_step shapes", lambda: vae.train_step(m, Adam(m.params), X, np.zeros((10, 3))), r"eps \(N, 2\)"),
         ("hidden zero", lambda: vae.VAE(hidden=0), "hidden must be a whole number >= 1"),
-        ("activation", lambda: vae.VAE(activation="sigmoid"), r"activation must be one of \['relu', 'tanh'\]"),
+        ("activation", lambda: vae.VAE(activation="sigmoid"),
+         r"activation must be one of \['relu', 'tanh'\]"),
         ("dtype", lambda: vae.VAE(dtype=np.float16), "dtype must be np.float64 or np.float32"),
-        ("pretrained name", lambda: vae.load_pretrained("beta2"), r"name must be one of \['beta1', 'beta4'\]"),
+        ("pretrained name", lambda: vae.load_pretrained("beta2"),
+         r"name must be one of \['beta1', 'beta4'\]"),
     ]
 
 
@@ -370,7 +374,7 @@ def test_pretrained_float32_loading(digits):
 def test_recorded_histories():
     runs = vae.load_histories()
     assert set(runs) == {"no_warmup", "warmup", "beta4"}
-    for run_name, h in runs.items():
+    for h in runs.values():
         assert set(h) == {"epoch", "beta", "recon", "kl", "test_recon", "test_kl"}
         n = len(h["epoch"])
         assert n >= 100 and all(len(v) == n for v in h.values())

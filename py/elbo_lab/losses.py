@@ -55,26 +55,26 @@ def _log_binom(k, n):
     return table[k.astype(np.intp)]
 
 
-def softplus(l):
-    """``log(1 + e^l)``, elementwise, without overflow or loss of precision.
+def softplus(logits):
+    """``log(1 + e^l)`` for each logit l, without overflow or loss of precision.
 
     Computed as ``max(l, 0) + log1p(exp(-|l|))``, which equals
     ``np.logaddexp(0, l)``.
     """
-    out = np.exp(-np.abs(l))  # e^-|l| in (0, 1]: cannot overflow
+    out = np.exp(-np.abs(logits))  # e^-|l| in (0, 1]: cannot overflow
     np.log1p(out, out=out)
-    out += np.maximum(l, 0.0)
+    out += np.maximum(logits, 0.0)
     return out
 
 
-def sigmoid(l, out=None):
-    """``1 / (1 + e^-l)``, computed as ``0.5 + 0.5 tanh(l / 2)`` (no overflow).
+def sigmoid(logits, out=None):
+    """``1 / (1 + e^-l)`` for each logit l, as ``0.5 + 0.5 tanh(l / 2)`` (no overflow).
 
     Accurate to about 1e-16 in absolute terms, which is what its uses need
     (the gradient n p - k and the mean image); never take its log. Writes
     into ``out`` if given.
     """
-    p = np.multiply(l, 0.5, out=out)
+    p = np.multiply(logits, 0.5, out=out)
     np.tanh(p, out=p)
     p *= 0.5
     p += 0.5

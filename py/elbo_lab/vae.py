@@ -38,12 +38,12 @@ from .layers import (
     reparam_forward,
 )
 from .losses import (
-    log_binom_table,
     binomial_log_pmf,
     binomial_nll_backward,
     binomial_nll_forward,
     gaussian_kl_backward,
     gaussian_kl_forward,
+    log_binom_table,
     sigmoid,
 )
 from .optim import Adam

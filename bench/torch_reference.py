@@ -1,0 +1,87 @@
+"""The same VAE in PyTorch, as a reference for speed and for the -ELBO reached.
+
+Same architecture (64-256-2, tanh), same parameter names and layout as
+``elbo_lab.vae.VAE`` (weights (in, out), so they copy across unchanged), same
+Binomial(16) likelihood with its log C(16, k) constant, same KL, Adam. Not part
+of the package; needs ``pip install torch==2.13.0``.
+"""
+
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from elbo_lab import vae
+
+__all__ = ["TorchVAE", "neg_elbo", "train_like_numpy"]
+
+
+class TorchVAE(torch.nn.Module):
+    """The VAE with parameters named and shaped as in ``elbo_lab.vae.VAE``."""
+
+    def __init__(self, np_model, dtype=torch.float32):
+        super().__init__()
+        self.n = np_model.n_levels
+        self.act = torch.tanh if np_model.activation.name == "tanh" else torch.relu
+        self.p = torch.nn.ParameterDict({
+            name: torch.nn.Parameter(torch.tensor(np.array(a, np.float64), dtype=dtype))
+            for name, a in np_model.params.items()
+        })
+        lg = math.lgamma
+        n = self.n
+        self.register_buffer("log_binom", torch.tensor(
+            [lg(n + 1) - lg(k + 1) - lg(n - k + 1) for k in range(n + 1)], dtype=dtype))
+
+    def terms(self, x, eps):
+        """Mean recon and kl over the batch, in nats per example (tensors)."""
+        p = self.p
+        h1 = self.act(x @ p["W1"] + p["b1"])
+        mu = h1 @ p["W_mu"] + p["b_mu"]
+        log_var = h1 @ p["W_logvar"] + p["b_logvar"]
+        z = mu + torch.exp(0.5 * log_var) * eps
+        logits = self.act(z @ p["W2"] + p["b2"]) @ p["W3"] + p["b3"]
+        k = x * self.n
+        log_px = self.log_binom[k.long()] + k * logits - self.n * F.softplus(logits)
+        recon = -log_px.sum(1).mean()
+        kl = 0.5 * (mu * mu + log_var.exp() - 1.0 - log_var).sum(1).mean()
+        return recon, kl
+
+    def to_numpy(self):
+        """A float64 ``elbo_lab.vae.VAE`` holding these weights."""
+        model = vae.VAE()
+        for name, a in model.params.items():
+            a[...] = self.p[name].detach().double().numpy()
+        return model
+
+
+def neg_elbo(tmodel, X, eps_draws):
+    """Mean test -ELBO over the rows of X and the given eps draws, computed in torch."""
+    dtype = next(tmodel.parameters()).dtype
+    x = torch.tensor(X, dtype=dtype)
+    with torch.no_grad():
+        total = 0.0
+        for eps in eps_draws:
+            recon, kl = tmodel.terms(x, torch.tensor(eps, dtype=dtype))
+            total += float(recon + kl)
+    return total / len(eps_draws)
+
+
+def train_like_numpy(tmodel, X, epochs, batch_size=128, lr=1e-3, beta=1.0, seed=0,
+                     adam_kwargs=None):
+    """Train exactly as ``vae.train`` does: the same shuffles and eps, from the same
+    ``np.random.default_rng(seed)`` stream. Yields the epoch number after each epoch."""
+    dtype = next(tmodel.parameters()).dtype
+    opt = torch.optim.Adam(tmodel.parameters(), lr=lr, **(adam_kwargs or {}))
+    rng = np.random.default_rng(seed)
+    X_t = torch.tensor(X, dtype=dtype)
+    N = X.shape[0]
+    for epoch in range(1, epochs + 1):
+        order = rng.permutation(N)
+        for start in range(0, N, batch_size):
+            idx = torch.from_numpy(order[start : start + batch_size])
+            eps = torch.tensor(rng.standard_normal((len(idx), 2)), dtype=dtype)
+            opt.zero_grad()
+            recon, kl = tmodel.terms(X_t[idx], eps)
+            (recon + beta * kl).backward()
+            opt.step()
+        yield epoch
