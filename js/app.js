@@ -113,7 +113,7 @@
     const figure = $(row.show.image).closest("figure");
     const errorBox = figure.querySelector(".widget-error");
     const summary = figure.querySelector(".widget-summary");
-    let firstPaint = true;
+    const marked = new Set();  // performance marks already set: "live" (numbers), "drawn"
     let lastInput = 0;
 
     /* Paint an answer; on an error keep the last good figure and numbers,
@@ -131,21 +131,25 @@
       errorBox.hidden = true;
       for (const [key, id] of Object.entries(row.show)) {
         const el = $(id);
-        if (key === "image") paintImage(el, result.image);
+        if (key === "image") { if (result.image) paintImage(el, result.image); }
         else el.textContent = Number(result.values[key]).toFixed(Number(el.dataset.digits || 3));
       }
       if (summary && result.summary) summary.textContent = result.summary;
+      figure.classList.toggle("awaiting-plot", !result.image);
       requestAnimationFrame(() => {
-        metrics.paints.push({ key: row.key, input: inputAt, painted: performance.now(), pyMs: result.ms });
-        if (firstPaint) {
-          firstPaint = false;
-          performance.mark("elbo:" + row.key + ":live");
+        metrics.paints.push({ key: row.key, input: inputAt, painted: performance.now(),
+                              pyMs: result.ms, image: !!result.image });
+        for (const [mark, reached] of [["live", true], ["drawn", !!result.image]]) {
+          if (reached && !marked.has(mark)) {
+            marked.add(mark);
+            performance.mark(`elbo:${row.key}:${mark}`);
+          }
         }
       });
     }
 
     function update() {
-      if (!bridge.ready) return;  // refreshed as a whole once Python is ready
+      if (!bridge.callable) return;  // every widget is refreshed once Python can answer
       const params = {};
       for (const [name, id] of Object.entries(row.params)) params[name] = readControl($(id + "-num"));
       const inputAt = lastInput;
@@ -175,7 +179,8 @@
     const updates = [];
     const bridge = new ELBO.Bridge((type, detail) => {
       if (type === "stage") loader.stage(detail);
-      else if (type === "ready") {
+      else if (type === "callable") updates.forEach((u) => u());  // numbers go live
+      else if (type === "ready") {  // and now figures too
         loader.ready();
         performance.mark("elbo:ready");
         updates.forEach((u) => u());

@@ -33,19 +33,20 @@
   const STAGES = [
     { key: "core", label: "Python core", expectMs: 3200 },
     { key: "numpy", label: "numpy", expectMs: 400 },
+    { key: "code", label: "our code", expectMs: 100 },
     { key: "plotting", label: "plotting", expectMs: 2600 },
-    { key: "code", label: "our code", expectMs: 300 },
     { key: "ready", label: "ready", expectMs: 0 },
   ];
 
   class Bridge {
     constructor(onEvent) {
-      this.onEvent = onEvent;  // (type, detail) for "stage", "ready", "fatal"
+      this.onEvent = onEvent;  // (type, detail) for "stage", "callable", "ready", "fatal"
       this.nextId = 1;
       this.waiting = new Map();  // id -> {resolve, reject}
       this.slots = new Map();  // widget key -> {busy, pending}
       this.worker = null;
-      this.ready = false;
+      this.callable = false;  // our code is imported: numbers can be computed
+      this.ready = false;  // and figures drawn
     }
 
     start() {
@@ -72,7 +73,7 @@
     stop() {
       if (this.worker) this.worker.terminate();
       this.worker = null;
-      this.ready = false;
+      this.callable = this.ready = false;
       for (const { reject } of this.waiting.values()) reject(new Error("Python was restarted"));
       this.waiting.clear();
       this.slots.clear();
@@ -82,6 +83,10 @@
       if (msg.type === "stage") {
         if (msg.state === "start") this.currentStage = msg.stage;
         this.onEvent("stage", msg);
+        if (msg.stage === "code" && msg.state === "done") {
+          this.callable = true;
+          this.onEvent("callable", {});
+        }
       } else if (msg.type === "ready") {
         this.ready = true;
         this.onEvent("ready", {});

@@ -12,6 +12,7 @@
  *   {id, call, params}                    run elbo_lab.widgets.call(call, params)
  * (worker -> page):
  *   {type: "stage", stage, state, ms}     state: "start" | "done"
+ *   stages: core, numpy, code (calls are served from here on), plotting
  *   {type: "ready"} | {type: "fatal", stage, message}
  *   {id, ok: true, result} | {id, ok: false, error}
  */
@@ -19,8 +20,8 @@ function elboWorkerMain() {
   "use strict";
   let pyodide = null;
   let callWidget = null;
-  let ready = false;
-  const early = [];  // calls that arrived before Python was ready
+  let open = false;  // calls are served once our code is imported
+  const early = [];  // calls that arrived before that
 
   function post(msg, transfer) { self.postMessage(msg, transfer || []); }
 
@@ -56,12 +57,6 @@ function elboWorkerMain() {
       pyodide = await mod.loadPyodide({ indexURL: base });
     });
     await stage("numpy", () => pyodide.loadPackage("numpy", { messageCallback: () => {} }));
-    await stage("plotting", async () => {
-      await pyodide.loadPackage("matplotlib", { messageCallback: () => {} });
-      await pyodide.runPythonAsync(
-        "import os\nos.environ['MPLBACKEND'] = 'Agg'\n" +
-        "import matplotlib.figure, matplotlib.backends.backend_agg");
-    });
     await stage("code", async () => {
       const root = "/home/pyodide/elbo_src";
       for (const [path, file] of Object.entries(bundle.files)) {
@@ -74,6 +69,15 @@ function elboWorkerMain() {
         "import sys\nsys.path.insert(0, " + JSON.stringify(root) + ")\n" +
         "import elbo_lab.widgets");
       callWidget = pyodide.globals.get("elbo_lab").widgets.call;
+    });
+    // Numbers are live from here; calls are served while matplotlib loads
+    // (between its awaits), and figures are drawn once it has.
+    open = true;
+    early.splice(0).forEach(run);
+    await stage("plotting", async () => {
+      await pyodide.loadPackage("matplotlib", { messageCallback: () => {} });
+      pyodide.runPython("import os\nos.environ['MPLBACKEND'] = 'Agg'\n" +
+                        "import elbo_lab.widgets\nelbo_lab.widgets.enable_plotting()");
     });
   }
 
@@ -97,7 +101,7 @@ function elboWorkerMain() {
       return;
     }
     result.ms = performance.now() - t0;
-    const transfer = [];
+    const transfer = [];  // pixels move to the page without a copy
     if (result.image && result.image.rgba) transfer.push(result.image.rgba.buffer);
     post({ id: msg.id, ok: true, result: result }, transfer);
   }
@@ -107,15 +111,13 @@ function elboWorkerMain() {
     if (msg.type === "init") {
       try {
         await init(msg.base, msg.bundle);
-        ready = true;
         post({ type: "ready" });
-        early.splice(0).forEach(run);
       } catch (err) {
         post({ type: "fatal", stage: err.stage || "core", message: String(err.message || err) });
       }
       return;
     }
-    if (!ready) { early.push(msg); return; }
+    if (!open) { early.push(msg); return; }
     run(msg);
   };
 }

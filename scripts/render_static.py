@@ -8,7 +8,6 @@ Usage: python scripts/render_static.py [--check]
 """
 
 import argparse
-import io
 import sys
 from pathlib import Path
 
@@ -16,18 +15,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "py"))
 
 from elbo_lab import widgets  # noqa: E402
-from elbo_lab.figures import save_png  # noqa: E402
+from elbo_lab.figures import png_bytes  # noqa: E402
 
 OUT = ROOT / "static"
 
 
 def render(key):
-    """PNG bytes of widget ``key`` at its default parameters."""
-    widgets.WIDGETS[key]()  # defaults; updates the cached figure
-    from elbo_lab.figures import _FIGURES
-    buf = io.BytesIO()
-    save_png(_FIGURES[key], buf)
-    return buf.getvalue()
+    """PNG of widget ``key`` at its default parameters: the very pixels it paints live."""
+    return png_bytes(widgets.WIDGETS[key]()["image"])
 
 
 def main(argv=None):

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from elbo_lab import widgets
+from elbo_lab import figures, widgets
 from elbo_lab.gaussian import kl_to_standard_normal
 
 
@@ -32,15 +32,28 @@ def test_kl_widget_value_is_the_closed_form(mu, sigma):
 
 
 def test_kl_widget_draws_q_where_it_should():
-    """The q curve's peak is drawn at x = mu: read the pixels back."""
-    out = widgets.kl(mu=2.0, sigma=0.5)
+    """The q curve's peak is drawn at z = mu: read the pixels back.
+
+    The legend's swatch has the same colour, so pixels from the legend's left
+    edge on are ignored (mu is negative to keep the peak clear of it).
+    """
+    out = widgets.kl(mu=-2.0, sigma=0.5)
     img = np.frombuffer(out["image"]["rgba"], np.uint8).reshape(out["image"]["height"], -1, 4)
     blue = (np.abs(img[..., :3].astype(int) - [0, 0x72, 0xB2]).sum(-1) < 40)
+    ax = figures._FIGURES["kl"].fig.axes[0]
+    blue[:, int(ax.get_legend().get_window_extent().x0):] = False
     rows, cols = np.nonzero(blue)
     top_col = cols[rows == rows.min()].mean()
-    ax = widgets.figures._FIGURES["kl"].axes[0]
-    x_px = ax.transData.transform((2.0, 0.0))[0]
+    x_px = ax.transData.transform((-2.0, 0.0))[0]
     assert abs(top_col - x_px) < 4
+
+
+def test_widgets_return_no_image_until_plotting_is_enabled(monkeypatch):
+    monkeypatch.setattr(widgets, "_plotting", False)
+    out = widgets.kl(mu=1.5, sigma=1.0)
+    assert out["image"] is None and out["values"]["kl"] == pytest.approx(1.125)
+    widgets.enable_plotting()
+    assert widgets.kl(mu=1.5, sigma=1.0)["image"] is not None
 
 
 @pytest.mark.parametrize("params, message", [

@@ -2,15 +2,16 @@
 
 Figures are built once with ``matplotlib.figure.Figure`` and the Agg canvas
 (pyplot is never imported: it costs 1.5 s in Pyodide) and kept in a cache.
-Each call updates the artists' data and redraws, which is much cheaper than
-building a new figure.
+Each call updates the artists' data and redraws only what moved (blitting over
+a cached background), which is much cheaper than building a new figure.
+Images leave as ``{"width", "height", "rgba"}``: raw RGBA bytes, row-major.
 """
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-__all__ = ["THEME", "kl_figure", "render_rgba", "save_png"]
+__all__ = ["THEME", "kl_image", "png_bytes"]
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 THEME = {
@@ -49,48 +50,84 @@ def _band(x, y):
     return np.concatenate([np.column_stack([x, y]), [[x[-1], 0.0], [x[0], 0.0]]])
 
 
-def kl_figure(z, q_density, p_density):
+class _Blitted:
+    """A figure whose static layer is drawn once and whose live artists are blitted.
+
+    ``layer_key`` names everything the static layer depends on (axis limits,
+    say). While it stays the same, a redraw restores the cached background and
+    draws only the live artists, which is several times faster than a full
+    draw. The live artists are ``animated`` so a full draw leaves them out.
+    """
+
+    def __init__(self, fig, live_artists, overlay=()):
+        self.fig, self.live, self.overlay = fig, list(live_artists), list(overlay)
+        for artist in self.live:
+            artist.set_animated(True)
+        self.key, self.background = None, None
+
+    def render(self, layer_key):
+        canvas = self.fig.canvas
+        if layer_key != self.key or self.background is None:
+            canvas.draw()
+            self.background = canvas.copy_from_bbox(self.fig.bbox)
+            self.key = layer_key
+        else:
+            canvas.restore_region(self.background)
+        for artist in self.live + self.overlay:  # overlay (e.g. the legend) stays on top
+            artist.axes.draw_artist(artist)
+        return _rgba(canvas)
+
+
+def _nice_top(value, ladder=(0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 7.5, 10.0)):
+    """The smallest rung of ``ladder`` >= value: a y-limit that changes rarely."""
+    for rung in ladder:
+        if value <= rung:
+            return rung
+    return float(np.ceil(value))
+
+
+def kl_image(z, q_density, p_density):
     """Two densities over z: q (solid, filled) and the prior p (dashed).
 
-    z, q_density, p_density: (M,) arrays. Returns the updated Figure.
+    z, q_density, p_density: (M,) arrays; p is the same on every call.
+    Returns ``{"width", "height", "rgba"}``.
     """
-    fig = _FIGURES.get("kl")
-    if fig is None:
+    view = _FIGURES.get("kl")
+    if view is None:
         fig = _new_figure(640, 300)
         ax = fig.add_axes((0.08, 0.16, 0.9, 0.8))
         _style_axes(ax)
         ax.fill(*_band(z, p_density).T, color=THEME["prior"], alpha=0.15, lw=0)
         ax.plot(z, p_density, color=THEME["prior"], lw=2, ls="--", label="prior p(z) = N(0, 1)")
-        ax.fill(*_band(z, q_density).T, color=THEME["q"], alpha=0.25, lw=0)
-        ax.plot(z, q_density, color=THEME["q"], lw=2.5, label="q(z) = N(μ, σ²)")
+        (q_fill,) = ax.fill(*_band(z, q_density).T, color=THEME["q"], alpha=0.25, lw=0)
+        (q_line,) = ax.plot(z, q_density, color=THEME["q"], lw=2.5, label="q(z) = N(μ, σ²)")
         ax.set_xlim(z[0], z[-1])
         ax.set_xlabel("z", color=THEME["text"], fontsize=THEME["font_size"])
         ax.set_ylabel("density", color=THEME["text"], fontsize=THEME["font_size"])
-        ax.legend(loc="upper right", frameon=False, labelcolor=THEME["text"],
-                  fontsize=THEME["font_size"])
-        _FIGURES["kl"] = fig
-    ax = fig.axes[0]
-    p_fill, q_fill = ax.patches
-    p_line, q_line = ax.lines
-    p_fill.set_xy(_band(z, p_density))
-    p_line.set_data(z, p_density)
+        legend = ax.legend(loc="upper right", frameon=False, labelcolor=THEME["text"],
+                           fontsize=THEME["font_size"])
+        view = _FIGURES["kl"] = _Blitted(fig, [q_fill, q_line], overlay=[legend])
+    q_fill, q_line = view.live
     q_fill.set_xy(_band(z, q_density))
     q_line.set_data(z, q_density)
-    top = max(float(q_density.max()), float(p_density.max()))
-    ax.set_ylim(0.0, 1.15 * top)
-    return fig
+    top = _nice_top(1.1 * max(float(q_density.max()), float(p_density.max())))
+    view.fig.axes[0].set_ylim(0.0, top)
+    return view.render(layer_key=top)
 
 
-def render_rgba(fig):
-    """Draw ``fig`` and return ``{"width", "height", "rgba"}`` (RGBA bytes, row-major)."""
-    canvas = fig.canvas
-    canvas.draw()
+def _rgba(canvas):
     buf = canvas.buffer_rgba()
     height, width = buf.shape[:2]
     return {"width": int(width), "height": int(height), "rgba": bytes(buf)}
 
 
-def save_png(fig, path):
-    """Write ``fig`` as a PNG (used for the static images shown before Python loads)."""
-    fig.savefig(path, format="png", facecolor=fig.get_facecolor(),
-                metadata={"Software": None})
+def png_bytes(image):
+    """Encode an ``{"width", "height", "rgba"}`` image as PNG (for the static images)."""
+    import io
+
+    from matplotlib.image import imsave
+
+    pixels = np.frombuffer(image["rgba"], np.uint8).reshape(image["height"], image["width"], 4)
+    out = io.BytesIO()
+    imsave(out, pixels, format="png", metadata={"Software": None})
+    return out.getvalue()

@@ -1,20 +1,44 @@
 """One function per widget: the only module the page calls.
 
 A widget takes keyword arguments named like its controls and returns a
-JSON-safe dict: ``image`` (RGBA pixels), ``values`` (the numbers the page
-shows) and ``summary`` (one sentence for screen readers). Bad input raises
+JSON-safe dict: ``image`` (RGBA pixels, see figures.py, or None before
+plotting is enabled), ``values`` (the numbers the page shows) and ``summary``
+(one sentence for screen readers). Bad input raises
 ``ValueError`` with a message the reader can act on; ``call`` turns that into
 ``{"error": message}`` for the page.
 """
 
+import sys
+
 import numpy as np
 
-from . import figures
 from .gaussian import kl_to_standard_normal, log_normal_pdf
 
-__all__ = ["WIDGETS", "call", "kl"]
+__all__ = ["WIDGETS", "call", "enable_plotting", "kl"]
 
 _Z = np.linspace(-6.0, 6.0, 601)
+
+# In the browser, numbers go live as soon as numpy is loaded and figures once
+# matplotlib is (it takes seconds more); the worker then calls enable_plotting().
+# Until then widgets return "image": None. Natively, plotting is always on.
+_plotting = sys.platform != "emscripten"
+
+
+def enable_plotting():
+    """Import the figure code (and so matplotlib) and start drawing images."""
+    global _plotting
+    from . import figures  # noqa: F401 - the import is the point: pay its cost now
+
+    _plotting = True
+
+
+def _draw(figure_fn, *args):
+    """``figures.<figure_fn>(*args)``, or None while plotting is not enabled."""
+    if not _plotting:
+        return None
+    from . import figures
+
+    return getattr(figures, figure_fn)(*args)
 
 
 def _number(name, value):
@@ -33,14 +57,13 @@ def kl(mu=0.0, sigma=1.0):
     value = kl_to_standard_normal(mu, sigma)  # validates: finite, sigma > 0
     q = np.exp(log_normal_pdf(_Z, mu, sigma))
     p = np.exp(log_normal_pdf(_Z))
-    fig = figures.kl_figure(_Z, q, p)
     if abs(mu) < 0.05 and abs(sigma - 1.0) < 0.05:
         shape = "q is almost exactly the prior"
     else:
         width = "narrower than" if sigma < 1 else ("wider than" if sigma > 1 else "as wide as")
         shape = f"q is {width} the prior and centred at {mu:.2f}"
     return {
-        "image": figures.render_rgba(fig),
+        "image": _draw("kl_image", _Z, q, p),
         "values": {"kl": value, "mu": mu, "sigma": sigma},
         "summary": f"KL = {value:.3f} nats; {shape}.",
     }
