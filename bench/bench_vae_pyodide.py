@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""Time the VAE train step inside Pyodide in Chromium (local mirror). Prints; never fails.
+
+One step = forward, backward and Adam on a batch of 128, architecture
+64-256-2, as ``elbo_lab.vae.train_step``. Reported for each matmul backend
+("numpy" = ``@``, "blas" = scipy.linalg.blas gemm) and dtype, as the median
+(and p90) of many steps after a warm-up, all in one page.
+
+Usage: python3 bench/bench_vae_pyodide.py [--steps 200]
+"""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+import harness  # noqa: E402
+
+BUDGET_MS = 3.0  # DESIGN.md: VAE train step in Chromium, batch 128, 64-256-2
+
+CODE = """
+import json, time
+import numpy as np
+from elbo_lab import data, layers, optim, vae
+
+X, _ = data.load_digits()
+rng = np.random.default_rng(0)
+out = {}
+for dtype in (np.float64, np.float32):
+    for backend in ("numpy", "blas"):
+        layers.set_matmul_backend(backend)
+        model = vae.VAE(dtype=dtype)
+        opt = optim.Adam(model.params, lr=1e-3)
+        batches = [(X[rng.choice(len(X), 128, replace=False)].astype(dtype),
+                    rng.standard_normal((128, 2)).astype(dtype)) for _ in range(8)]
+        for i in range(20):  # warm-up
+            vae.train_step(model, opt, *batches[i % 8])
+        times = []
+        for i in range(STEPS):
+            x, eps = batches[i % 8]
+            t = time.perf_counter()
+            vae.train_step(model, opt, x, eps)
+            times.append((time.perf_counter() - t) * 1e3)
+        times.sort()
+        out[f"{np.dtype(dtype).name}/{backend}"] = {
+            "median": times[len(times) // 2], "p90": times[int(len(times) * 0.9)]}
+layers.set_matmul_backend("numpy")
+json.dumps(out)
+"""
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--steps", type=int, default=200)
+    args = ap.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    cdn = harness.cdn_server(harness.default_mounts())
+    site = harness.static_server()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=harness.chromium_path(),
+                                     args=harness.chromium_args(cdn.server_port))
+        page = browser.new_page()
+        page.add_init_script(f"window.BENCH_CODE = {json.dumps(CODE.replace('STEPS', str(args.steps)))};")
+        page.goto(f"http://127.0.0.1:{site.server_port}/bench/pyodide_step.html")
+        page.wait_for_function("document.getElementById('out').textContent !== 'running'",
+                               timeout=300_000)
+        answer = json.loads(page.text_content("#out"))
+        version = browser.version
+        browser.close()
+    harness.stop(cdn)
+    harness.stop(site)
+    if not answer["ok"]:
+        print("benchmark failed inside Pyodide:", answer["error"])
+        return 1
+    result = json.loads(answer["result"])
+    print(f"VAE train step inside Pyodide 314.0.3, Chromium {version}: batch 128, 64-256-2, "
+          f"fwd+bwd+Adam, {args.steps} steps each")
+    print(f"{'dtype/backend':18s} {'median ms':>10s} {'p90 ms':>8s}   budget {BUDGET_MS} ms")
+    for key, row in result.items():
+        verdict = "ok" if row["median"] <= BUDGET_MS else "OVER"
+        print(f"{key:18s} {row['median']:10.2f} {row['p90']:8.2f}   {verdict}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
