@@ -25,7 +25,7 @@ def set_value(page, label, value):
 
 def test_static_figure_shows_before_python(page, page_url):
     page.goto(page_url)
-    static = page.get_by_role("img", name=re.compile("prior N\\(0, 1\\) and q"))
+    static = page.get_by_role("img", name=re.compile("prior N\\(0, 1\\), dashed"))
     expect(static).to_be_visible()
     assert page.evaluate("document.getElementById('kl-static').naturalWidth") == 640
     expect(page.get_by_role("progressbar")).to_be_visible()
@@ -35,7 +35,7 @@ def test_kl_widget_goes_live_and_answers(live):
     page = live
     figure = page.locator("#fig-kl")
     expect(figure).to_have_class(re.compile(r"\blive\b"))  # canvas replaced the static image
-    expect(page.get_by_test_id("kl-value")).to_have_text("0.000")
+    expect(page.get_by_test_id("kl-value")).to_have_text("0.691")  # 0.5 * (1 + 0.36 - 1) - log 0.6
     before = canvas_digest(page, "kl-plot")
 
     set_value(page, "μ value", 1.5)
@@ -49,6 +49,7 @@ def test_kl_widget_goes_live_and_answers(live):
 def test_invalid_input_shows_python_error_and_keeps_state(live):
     page = live
     set_value(page, "μ value", 1.5)
+    set_value(page, "σ value", 1)
     expect(page.get_by_test_id("kl-value")).to_have_text("1.125")
     drawn = canvas_digest(page, "kl-plot")
 
@@ -71,9 +72,9 @@ def test_slider_works_from_the_keyboard(live):
     page = live
     slider = page.get_by_label("σ, the standard deviation of q")
     slider.focus()
-    page.keyboard.press("End")  # sigma = 3: KL = 0.5 * (9 - 1) - log 3
+    page.keyboard.press("End")  # sigma = 3, mu = 1: KL = 0.5 * (1 + 9 - 1) - log 3
     expect(page.get_by_label("σ value", exact=True)).to_have_value("3")
-    expect(page.get_by_test_id("kl-value")).to_have_text("2.901")
+    expect(page.get_by_test_id("kl-value")).to_have_text("3.401")
 
 
 def test_fast_drag_latest_wins(live):
@@ -84,13 +85,13 @@ def test_fast_drag_latest_wins(live):
         const slider = document.getElementById('kl-mu');
         const before = ELBO.bridge.nextId;
         for (let i = 1; i <= 100; i++) {
-            slider.value = String(i / 50);  // ends at mu = 2
+            slider.value = String(i / 50);  // ends at mu = 2 (sigma stays 0.6)
             slider.dispatchEvent(new Event('input', { bubbles: true }));
         }
         return ELBO.bridge.nextId - before;
     }""")
     assert sent == 1, "calls queued while one was in flight"
-    expect(page.get_by_test_id("kl-value")).to_have_text("2.000")  # 0.5 * 2**2
+    expect(page.get_by_test_id("kl-value")).to_have_text("2.191")  # 0.5 * (4 + 0.36 - 1) - log 0.6
     calls = page.evaluate("ELBO.bridge.nextId") - 1
     assert calls < 10, f"{calls} calls for 100 events: latest-wins is not working"
 
@@ -106,7 +107,7 @@ def test_unreachable_cdn_names_the_stage(playwright_instance, page_url):
         expect(panel).to_contain_text("Python core", timeout=READY_TIMEOUT_MS)
         expect(panel).to_contain_text("pyodide.mjs")
         expect(panel.get_by_role("button", name="Retry")).to_be_visible()
-        expect(page.get_by_role("img", name=re.compile("prior N\\(0, 1\\) and q"))).to_be_visible()
+        expect(page.get_by_role("img", name=re.compile("prior N\\(0, 1\\), dashed"))).to_be_visible()
         page.get_by_role("button", name="Retry").click()  # tries again, fails the same way
         expect(page.locator('#boot-stages [data-stage="core"]')).to_have_class("failed",
                                                                               timeout=READY_TIMEOUT_MS)

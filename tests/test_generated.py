@@ -1,6 +1,7 @@
 """Generated files are current, and the page and the widget table agree."""
 
 import importlib.util
+import inspect
 import json
 import re
 
@@ -48,3 +49,17 @@ def test_widget_table_matches_page_and_python():
         assert f'id="{element_id}"' in page, f"#{element_id} is in the widget table but not the page"
     for param_id in re.findall(r'\w+: "([a-z]+-[a-z]+)"', table.split("show:")[0]):
         assert f'id="{param_id}-num"' in page
+
+
+def test_page_defaults_are_the_python_defaults():
+    """The static image is drawn at the Python defaults; the page's controls must start there."""
+    table = (ROOT / "js" / "widgets.js").read_text()
+    page = (ROOT / "index.html").read_text()
+    for call, params in re.findall(r'call: "(\w+)",\s*params: \{([^}]*)\}', table):
+        signature = inspect.signature(widgets.WIDGETS[call])
+        for name, element_id in re.findall(r'(\w+): "([\w-]+)"', params):
+            default = signature.parameters[name].default
+            for suffix in ("", "-num"):
+                found = re.search(rf'id="{element_id}{suffix}"[^>]*value="([^"]*)"', page)
+                assert found, f"#{element_id}{suffix} has no value attribute"
+                assert float(found.group(1)) == default, (element_id + suffix, default)

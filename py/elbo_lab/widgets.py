@@ -51,7 +51,7 @@ def _number(name, value):
         raise ValueError(f"{name} must be a number, got {value!r}") from None
 
 
-def kl(mu=0.0, sigma=1.0):
+def kl(mu=1.0, sigma=0.6):
     """KL(q || p) for q = N(mu, sigma^2) and the prior p = N(0, 1), with both densities drawn."""
     mu, sigma = _number("mu", mu), _number("sigma", sigma)
     value = kl_to_standard_normal(mu, sigma)  # validates: finite, sigma > 0
