@@ -158,30 +158,41 @@ def test_reparam_gradients_and_eps_is_kept():
 # -- losses ---------------------------------------------------------------------
 
 
-def test_binomial_log_pmf_matches_scipy():
+def test_bernoulli_log_pmf_matches_scipy():
     rng = np.random.default_rng(6)
     logits = rng.standard_normal((N, D)) * 3
-    k = rng.integers(0, 17, size=(N, D)).astype(float)
+    x = rng.integers(0, 2, size=(N, D)).astype(float)
     p = 1 / (1 + np.exp(-logits))
-    expected = stats.binom.logpmf(k, 16, p).sum(axis=1)
-    np.testing.assert_allclose(losses.binomial_log_pmf(logits, k, 16), expected, rtol=1e-12)
+    expected = stats.bernoulli.logpmf(x, p).sum(axis=1)
+    np.testing.assert_allclose(losses.bernoulli_log_pmf(logits, x), expected, rtol=1e-12)
 
 
-def test_binomial_pmf_sums_to_one_over_the_17_levels():
-    k = np.arange(17.0)[:, None]
-    for logit in (-4.0, 0.0, 0.7, 5.0):
-        total = np.exp(losses.binomial_log_pmf(np.full((17, 1), logit), k, 16)).sum()
-        assert total == pytest.approx(1.0, abs=1e-12)
+def test_bernoulli_log_pmf_broadcasts_over_leading_sample_axes():
+    rng = np.random.default_rng(11)
+    logits = rng.standard_normal((5, N, D))  # 5 samples of logits for one batch
+    x = rng.integers(0, 2, size=(N, D)).astype(float)
+    got = losses.bernoulli_log_pmf(logits, x)
+    assert got.shape == (5, N)
+    for s in range(5):
+        np.testing.assert_allclose(got[s], losses.bernoulli_log_pmf(logits[s], x), rtol=1e-15)
 
 
-def test_binomial_loss_is_stable_for_extreme_logits():
+def test_bernoulli_pmf_sums_to_one_over_all_binary_images():
+    # every x in {0, 1}^D for D = 4: a proper probability mass, no constant left out
+    x = ((np.arange(16)[:, None] >> np.arange(4)) & 1).astype(float)  # (16, 4)
+    logits = np.array([-4.0, 0.0, 0.7, 5.0])
+    total = np.exp(losses.bernoulli_log_pmf(np.tile(logits, (16, 1)), x)).sum()
+    assert total == pytest.approx(1.0, abs=1e-12)
+
+
+def test_bernoulli_loss_is_stable_for_extreme_logits():
     logits = np.array([[-1000.0, 1000.0, -40.0, 40.0]])
-    k = np.array([[0.0, 16.0, 3.0, 16.0]])
-    loss, cache = losses.binomial_nll_forward(logits, k, 16)
-    # k=0 at l=-1000 and k=16 at l=1000 cost nothing; the others are exact
-    expected = -(math.log(560) + 3 * -40.0 - 16 * np.logaddexp(0, -40.0)) + 16 * np.logaddexp(0, -40.0)
+    x = np.array([[0.0, 1.0, 1.0, 1.0]])
+    loss, cache = losses.bernoulli_nll_forward(logits, x)
+    # x=0 at l=-1000 and x=1 at l=1000 cost nothing; x=1 at l=-40 costs softplus(40)
+    expected = np.logaddexp(0, 40.0) + np.logaddexp(0, -40.0)
     assert loss == pytest.approx(expected, rel=1e-12)
-    assert np.all(np.isfinite(losses.binomial_nll_backward(1.0, cache)))
+    assert np.all(np.isfinite(losses.bernoulli_nll_backward(1.0, cache)))
 
 
 def test_softplus_equals_logaddexp():
@@ -190,21 +201,21 @@ def test_softplus_equals_logaddexp():
 
 
 def test_sigmoid_is_stable_and_accurate_in_absolute_terms():
-    # its uses (n p - k, the mean image) need absolute, not relative, accuracy
+    # its uses (p - x, the mean image) need absolute, not relative, accuracy
     logits = np.array([-1000.0, -30.0, -1.0, 0.0, 2.5, 30.0, 1000.0])
     np.testing.assert_allclose(losses.sigmoid(logits), 1 / (1 + np.exp(-np.clip(logits, -700, 700))),
                                rtol=0, atol=2e-16)
 
 
-def test_binomial_nll_gradient():
+def test_bernoulli_nll_gradient():
     rng = np.random.default_rng(7)
     logits = rng.standard_normal((N, D))
-    k = rng.integers(0, 17, size=(N, D)).astype(float)
-    loss, cache = losses.binomial_nll_forward(logits, k, 16)
-    dlogits = losses.binomial_nll_backward(1.0, cache)
-    num = numerical_gradient(lambda: losses.binomial_nll_forward(logits, k, 16)[0], logits)
+    x = rng.integers(0, 2, size=(N, D)).astype(float)
+    loss, cache = losses.bernoulli_nll_forward(logits, x)
+    dlogits = losses.bernoulli_nll_backward(1.0, cache)
+    num = numerical_gradient(lambda: losses.bernoulli_nll_forward(logits, x)[0], logits)
     assert rel_error(dlogits, num) < 1e-6
-    np.testing.assert_allclose(dlogits, (16 / (1 + np.exp(-logits)) - k) / N, rtol=1e-12)
+    np.testing.assert_allclose(dlogits, (1 / (1 + np.exp(-logits)) - x) / N, rtol=1e-12)
 
 
 def test_gaussian_kl_matches_the_multivariate_formula():

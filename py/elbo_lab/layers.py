@@ -140,13 +140,20 @@ def _tanh_der(y, out=None):
     return np.subtract(1.0, out, out=out)  # 1 - y^2
 
 
+def _relu(a, out=None):
+    return np.maximum(a, 0.0, out=out)  # max(a, 0)
+
+
+def _relu_der(y, out=None):
+    if out is None:
+        out = np.empty_like(y)
+    # the step 1 if y > 0 else 0, written as floats (several times faster than np.heaviside)
+    return np.greater(y, 0.0, out=out, casting="unsafe")
+
+
 ACTIVATIONS = {
     "tanh": Activation("tanh", output=np.tanh, der=_tanh_der),
-    "relu": Activation(
-        "relu",
-        output=lambda a, out=None: np.maximum(a, 0.0, out=out),
-        der=lambda y, out=None: np.heaviside(y, 0.0, out=out),  # step: 1 if y > 0 else 0
-    ),
+    "relu": Activation("relu", output=_relu, der=_relu_der),
 }
 
 

@@ -1,18 +1,17 @@
 """The two terms of the VAE loss, as forward/backward pairs. Units: nats.
 
-Reconstruction. Each pixel is a count k in 0..n (n = 16 for the digits), and
-the decoder gives a logit l per pixel. The likelihood is Binomial(n, p) with
-p = sigmoid(l):
+Reconstruction. Each pixel is binary, x in {0, 1} (the digits binarised at
+half ink, count >= 8; see ``data.py``), and the decoder gives a logit l per
+pixel. The likelihood is Bernoulli(p) with p = sigmoid(l):
 
-    log p(k | l) = log C(n, k) + k log p + (n - k) log(1 - p)
-                 = log C(n, k) + k l - n softplus(l)
+    log p(x | l) = x log p + (1 - x) log(1 - p) = x l - softplus(l)
 
-using log p = l - softplus(l) and log(1 - p) = -softplus(l). softplus(l) =
-log(1 + e^l) = ``np.logaddexp(0, l)`` is computed as max(l, 0) + log1p(e^-|l|),
-the same function, stable for any l and about three times faster than
-``np.logaddexp``; never as the log of a rounded sigmoid. The constant log C(n, k) is included, so
-the value is a true log-probability of the data as stored (17 grey levels).
-Its gradient: d(-log p)/dl = n sigmoid(l) - k.
+using log p = l - softplus(l) and log(1 - p) = -softplus(l). There is no
+constant: this is a true log-probability mass on {0, 1}^D. softplus(l) =
+log(1 + e^l) = ``np.logaddexp(0, l)`` is computed as max(l, 0) +
+log1p(e^-|l|), the same function, stable for any l and about three times
+faster than ``np.logaddexp``; never as the log of a rounded sigmoid.
+Its gradient: d(-log p(x | l))/dl = sigmoid(l) - x.
 
 KL. For q = N(mu, diag(exp(log_var))) and the prior N(0, I):
 
@@ -22,37 +21,17 @@ Both losses return the MEAN over the batch of a per-example sum over
 dimensions, in nats per example.
 """
 
-import math
-
 import numpy as np
 
 __all__ = [
-    "binomial_log_pmf",
-    "binomial_nll_backward",
-    "binomial_nll_forward",
+    "bernoulli_log_pmf",
+    "bernoulli_nll_backward",
+    "bernoulli_nll_forward",
     "gaussian_kl_backward",
     "gaussian_kl_forward",
-    "log_binom_table",
     "sigmoid",
     "softplus",
 ]
-
-
-def log_binom_table(n):
-    """``log C(n, k)`` for k = 0..n, as a float64 array of length n + 1."""
-    lg = math.lgamma
-    return np.array([lg(n + 1) - lg(k + 1) - lg(n - k + 1) for k in range(n + 1)])
-
-
-_LOG_BINOM = {16: log_binom_table(16)}
-
-
-def _log_binom(k, n):
-    """log C(n, k) elementwise for integer-valued float counts k."""
-    table = _LOG_BINOM.get(n)
-    if table is None:
-        table = _LOG_BINOM[n] = log_binom_table(n)
-    return table[k.astype(np.intp)]
 
 
 def softplus(logits):
@@ -71,7 +50,7 @@ def sigmoid(logits, out=None):
     """``1 / (1 + e^-l)`` for each logit l, as ``0.5 + 0.5 tanh(l / 2)`` (no overflow).
 
     Accurate to about 1e-16 in absolute terms, which is what its uses need
-    (the gradient n p - k and the mean image); never take its log. Writes
+    (the gradient p - x and the mean image); never take its log. Writes
     into ``out`` if given.
     """
     p = np.multiply(logits, 0.5, out=out)
@@ -81,35 +60,33 @@ def sigmoid(logits, out=None):
     return p
 
 
-def binomial_log_pmf(logits, k, n=16):
-    """Per-example ``log p(k | logits)`` in nats, summed over pixels (the last axis).
+def bernoulli_log_pmf(logits, x):
+    """Per-example ``log p(x | logits)`` in nats, summed over pixels (the last axis).
 
-    logits: (..., N, D) decoder outputs. k: (N, D) integer counts in 0..n, held
-    as floats; it broadcasts against logits. Returns (..., N).
+    logits: (..., N, D) decoder outputs. x: (N, D) binary pixels, 0.0 or 1.0;
+    it broadcasts against logits. Returns (..., N).
     """
-    log_binom = _log_binom(k, n).sum(axis=-1)  # (N,), the constant sum_i log C(n, k_i)
-    log_p = k * logits - n * softplus(logits)  # log-pmf per pixel, less log C(n, k)
-    return log_binom + log_p.sum(axis=-1)
+    log_p = x * logits - softplus(logits)  # log-pmf per pixel
+    return log_p.sum(axis=-1)
 
 
-def binomial_nll_forward(logits, k, n=16):
-    """Reconstruction loss ``-mean_i log p(k_i | logits_i)``, in nats per example.
+def bernoulli_nll_forward(logits, x):
+    """Reconstruction loss ``-mean_i log p(x_i | logits_i)``, in nats per example.
 
-    logits, k: (N, D). Returns ``(loss, cache)`` with loss a float.
+    logits, x: (N, D), x binary. Returns ``(loss, cache)`` with loss a float.
     """
-    log_px = binomial_log_pmf(logits, k, n)  # (N,)
+    log_px = bernoulli_log_pmf(logits, x)  # (N,)
     loss = -log_px.mean()
-    cache = (logits, k, n)
+    cache = (logits, x)
     return float(loss), cache
 
 
-def binomial_nll_backward(dloss, cache):
-    """Backward pass of ``binomial_nll_forward``. dloss: float. Returns dlogits (N, D)."""
-    logits, k, n = cache
+def bernoulli_nll_backward(dloss, cache):
+    """Backward pass of ``bernoulli_nll_forward``. dloss: float. Returns dlogits (N, D)."""
+    logits, x = cache
     N = logits.shape[0]
     dlogits = sigmoid(logits)  # p
-    dlogits *= n
-    dlogits -= k  # n p - k: d(-log p(k|l))/dl per example
+    dlogits -= x  # p - x: d(-log p(x|l))/dl per example
     dlogits *= dloss / N  # the mean over the batch
     return dlogits
 

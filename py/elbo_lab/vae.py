@@ -7,11 +7,14 @@ Model (defaults: 64 pixels, 256 hidden units, 2 latent dimensions):
     sample    z = mu + exp(log_var / 2) * eps,  eps ~ N(0, I) passed in
     decoder   h2 = act(z W2 + b2)
               logits = h2 W3 + b3,  p = sigmoid(logits)
-    data      k = 16 x ~ Binomial(16, p), one count per pixel
+    data      x ~ Bernoulli(p), one binary pixel each
+
+act is ReLU by default (tanh on request). The pixels x are 0 or 1: the digits
+binarised at half ink, x = 1 where the count is >= 8 of 16 (``data.py``).
 
 Loss per example, in nats (see ``losses.py``):
 
-    recon = -log p(x | z)                      (Binomial, constant included)
+    recon = -log p(x | z) = -sum_i [x_i logit_i - softplus(logit_i)]   (Bernoulli)
     kl    = KL(N(mu, diag(exp(log_var))) || N(0, I))
     loss  = recon + beta * kl                  (beta = 1: the negative ELBO)
 
@@ -26,7 +29,6 @@ import pathlib
 
 import numpy as np
 
-from .data import N_LEVELS
 from .layers import (
     ACTIVATIONS,
     activation_backward,
@@ -38,12 +40,11 @@ from .layers import (
     reparam_forward,
 )
 from .losses import (
-    binomial_log_pmf,
-    binomial_nll_backward,
-    binomial_nll_forward,
+    bernoulli_log_pmf,
+    bernoulli_nll_backward,
+    bernoulli_nll_forward,
     gaussian_kl_backward,
     gaussian_kl_forward,
-    log_binom_table,
     sigmoid,
 )
 from .optim import Adam
@@ -101,16 +102,13 @@ def _matrix(name, a, cols, what):
     return a
 
 
-def _images(x, x_dim, n_levels):
-    """Check that x holds images whose pixels are grey levels k / n_levels."""
+def _images(x, x_dim):
+    """Check that x holds images of binary pixels, each 0 or 1 (the Bernoulli's support)."""
     x = _matrix("x", x, x_dim, f"one image of {x_dim} pixels per row")
-    if x.min() < 0.0 or x.max() > 1.0:
-        raise ValueError("x must hold pixel intensities in [0, 1]")
-    k = x * n_levels
-    if not np.array_equal(k, np.round(k)):
+    if not np.all((x == 0.0) | (x == 1.0)):
         raise ValueError(
-            f"x must hold grey levels k/{n_levels} for whole numbers k in 0..{n_levels} "
-            f"(the Binomial likelihood counts them); round with np.round(x * {n_levels}) / {n_levels}"
+            "x must be binary (0 or 1); use elbo_lab.data.load_digits(), "
+            "which binarises at count >= 8"
         )
     return x
 
@@ -143,23 +141,25 @@ def _logsumexp(a, axis=0):
 class VAE:
     """A VAE with one hidden layer in the encoder and one in the decoder.
 
-    x_dim: pixels per image (64). hidden: hidden units (256). z_dim: latent size (2).
-    seed: seeds the initial weights. activation: "tanh" or "relu".
-    n_levels: pixels are counts 0..n_levels stored as x = k / n_levels (16).
-    dtype: np.float64 (the default; gradient checks need it) or np.float32
-    (about twice as fast to train, same initial weights up to rounding).
+    x_dim: binary pixels per image (64). hidden: hidden units (256). z_dim:
+    latent size (2). seed: seeds the initial weights. activation: "relu" (the
+    default) or "tanh". dtype: np.float64 (the default; gradient checks need
+    it) or np.float32 (about twice as fast to train, same initial weights up to
+    rounding).
 
     ``params`` maps names to arrays of ``dtype``; an optimiser updates them in
     place. They are views into one flat vector, ``flat``, which lets Adam update
-    them all at once. Weights start Glorot-uniform, biases at zero.
+    them all at once. Weights start Glorot-uniform, biases at zero, whatever
+    the activation. (He-uniform for the two layers feeding a ReLU was tried on
+    the digits and ended 0.06 nats worse in test -ELBO after 200 epochs, mean
+    of 3 seeds.)
     """
 
-    def __init__(self, x_dim=64, hidden=256, z_dim=2, seed=0, *, activation="tanh",
-                 n_levels=N_LEVELS, dtype=np.float64):
+    def __init__(self, x_dim=64, hidden=256, z_dim=2, seed=0, *, activation="relu",
+                 dtype=np.float64):
         self.x_dim = _positive_int("x_dim", x_dim)
         self.hidden = _positive_int("hidden", hidden)
         self.z_dim = _positive_int("z_dim", z_dim)
-        self.n_levels = _positive_int("n_levels", n_levels)
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
         self.activation = ACTIVATIONS[activation]
@@ -181,14 +181,13 @@ class VAE:
         for name, shape in self.shapes.items():
             if name.startswith("W"):
                 fan_in, fan_out = shape
-                limit = math.sqrt(6.0 / (fan_in + fan_out))
+                limit = math.sqrt(6.0 / (fan_in + fan_out))  # Glorot-uniform
                 self.params[name][...] = rng.uniform(-limit, limit, size=shape)
         # for train_step: a flat gradient buffer and per-batch-size work arrays,
         # reused on every step (loss_and_grads returns new arrays instead)
         self._grad_flat = np.zeros_like(self.flat)
         self._grads = self._views(self._grad_flat)
         self._workspaces = {}
-        self._log_binom = log_binom_table(self.n_levels)
 
     def _views(self, flat):
         views, start = {}, 0
@@ -207,7 +206,6 @@ class VAE:
     def _forward(self, x, eps, beta):
         """The loss and every cache the backward pass needs. x: (N, D), eps: (N, Z)."""
         P, act = self.params, self.activation
-        k = x * self.n_levels  # pixel counts 0..n
         a1, c_a1 = affine_forward(x, P["W1"], P["b1"])  # encoder pre-activation (N, H)
         h1, c_h1 = activation_forward(a1, act)  # encoder hidden (N, H)
         mu, c_mu = affine_forward(h1, P["W_mu"], P["b_mu"])  # posterior mean (N, Z)
@@ -216,7 +214,7 @@ class VAE:
         a2, c_a2 = affine_forward(z, P["W2"], P["b2"])  # decoder pre-activation (N, H)
         h2, c_h2 = activation_forward(a2, act)  # decoder hidden (N, H)
         logits, c_logits = affine_forward(h2, P["W3"], P["b3"])  # pixel logits (N, D)
-        recon, c_recon = binomial_nll_forward(logits, k, self.n_levels)  # -log p(x|z), nats
+        recon, c_recon = bernoulli_nll_forward(logits, x)  # -log p(x|z), nats
         kl, c_kl = gaussian_kl_forward(mu, log_var)  # KL(q(z|x) || p(z)), nats
         loss = recon + beta * kl
         stats = {"loss": loss, "recon": recon, "kl": kl}
@@ -226,7 +224,7 @@ class VAE:
     def _backward(self, caches, beta):
         """Backpropagate loss = recon + beta * kl. Returns a dict of new gradient arrays."""
         c_a1, c_h1, c_mu, c_lv, c_z, c_a2, c_h2, c_logits, c_recon, c_kl = caches
-        dlogits = binomial_nll_backward(1.0, c_recon)  # (N, D)
+        dlogits = bernoulli_nll_backward(1.0, c_recon)  # (N, D)
         dh2, dW3, db3 = affine_backward(dlogits, c_logits)
         da2 = activation_backward(dh2, c_h2)
         dz, dW2, db2 = affine_backward(da2, c_a2)
@@ -246,14 +244,14 @@ class VAE:
     def loss_and_grads(self, x, eps, beta=1.0):
         """Loss and gradients for a batch at a fixed noise draw.
 
-        x: (N, x_dim) grey levels k/16 in [0, 1]. eps: (N, z_dim) standard normal.
+        x: (N, x_dim) binary pixels, each 0 or 1. eps: (N, z_dim) standard normal.
         beta >= 0 weights the KL term.
 
         Returns ``(stats, grads)``. stats: python floats "loss" (= recon + beta * kl),
         "recon" and "kl", each the mean per example in nats. grads: new arrays,
         same keys and shapes as ``params``, the gradient of stats["loss"].
         """
-        x = _images(x, self.x_dim, self.n_levels).astype(self.dtype, copy=False)
+        x = _images(x, self.x_dim).astype(self.dtype, copy=False)
         eps = _noise(eps, x.shape[0], self.z_dim).astype(self.dtype, copy=False)
         beta = _number("beta", beta, minimum=0.0)
         stats, caches = self._forward(x, eps, beta)
@@ -262,7 +260,7 @@ class VAE:
 
     def loss(self, x, eps, beta=1.0):
         """stats only: like ``loss_and_grads`` without the backward pass."""
-        x = _images(x, self.x_dim, self.n_levels).astype(self.dtype, copy=False)
+        x = _images(x, self.x_dim).astype(self.dtype, copy=False)
         eps = _noise(eps, x.shape[0], self.z_dim).astype(self.dtype, copy=False)
         beta = _number("beta", beta, minimum=0.0)
         return self._forward(x, eps, beta)[0]
@@ -284,7 +282,8 @@ class VAE:
     def encode(self, x):
         """The approximate posterior q(z|x) = N(mu, diag(exp(log_var))).
 
-        x: (N, x_dim) intensities. Returns ``(mu, log_var)``, each (N, z_dim).
+        x: (N, x_dim) pixels (any finite numbers are encoded; the model was
+        trained on binary ones). Returns ``(mu, log_var)``, each (N, z_dim).
         """
         x = _matrix("x", x, self.x_dim, f"one image of {self.x_dim} pixels per row")
         return self._encode(x.astype(self.dtype, copy=False))
@@ -292,7 +291,8 @@ class VAE:
     def decode(self, z):
         """The decoder's mean image: p = sigmoid(logits), (N, x_dim) in [0, 1].
 
-        z: (N, z_dim). p is the mean of x = k/16 under Binomial(16, p).
+        z: (N, z_dim). p is each pixel's probability of being inked: the mean
+        of x under Bernoulli(p).
         """
         z = _matrix("z", z, self.z_dim, f"one latent point of {self.z_dim} numbers per row")
         return sigmoid(self._decode_logits(z.astype(self.dtype, copy=False)))
@@ -303,15 +303,14 @@ class VAE:
         log p(x) ~ logsumexp_s [log p(x|z_s) + log p(z_s) - log q(z_s|x)] - log k,
         with k samples z_s ~ q(z|x). It is a lower bound in expectation that
         tightens as k grows; k = 1 gives a one-sample ELBO.
-        x: (N, x_dim) grey levels. k: whole number >= 1. rng: np.random.Generator.
+        x: (N, x_dim) binary pixels. k: whole number >= 1. rng: np.random.Generator.
         Samples are processed in chunks of about ``chunk_elements`` numbers, so
         large k does not need large memory. Returns (N,).
         """
-        x = _images(x, self.x_dim, self.n_levels)
+        x = _images(x, self.x_dim)
         k = _positive_int("k", k)
         rng = _generator(rng)
         N, Z = x.shape[0], self.z_dim
-        counts = x * self.n_levels
         mu, log_var = self._encode(x.astype(self.dtype, copy=False))
         std = np.exp(0.5 * log_var)
         per_chunk = max(1, chunk_elements // (N * max(self.hidden, self.x_dim)))
@@ -321,7 +320,7 @@ class VAE:
             eps = rng.standard_normal((m, N, Z)).astype(self.dtype, copy=False)
             z = mu + std * eps  # (m, N, Z) samples from q(z|x)
             logits = self._decode_logits(z.reshape(m * N, Z)).reshape(m, N, self.x_dim)
-            log_pxz = binomial_log_pmf(logits, counts, self.n_levels)  # (m, N)
+            log_pxz = bernoulli_log_pmf(logits, x)  # (m, N)
             log_pz = -0.5 * (z * z + _LOG_2PI).sum(axis=-1)  # prior N(0, I)
             log_qz = -0.5 * (eps * eps + _LOG_2PI + log_var).sum(axis=-1)  # q(z|x)
             parts.append(_logsumexp(log_pxz + log_pz - log_qz, axis=0))
@@ -336,8 +335,8 @@ class VAE:
 def train_step(model, opt, x, eps, beta=1.0):
     """One optimiser step on a batch: forward, backward, Adam. Returns the stats.
 
-    The hot loop of ``train``, and the function to time. x: (N, x_dim) grey
-    levels, eps: (N, z_dim), beta >= 0; both of the model's dtype. Only shapes
+    The hot loop of ``train``, and the function to time. x: (N, x_dim) binary
+    pixels, eps: (N, z_dim), beta >= 0; both of the model's dtype. Only shapes
     are checked here (cheaply); ``loss_and_grads`` checks everything.
     """
     if x.shape[1:] != (model.x_dim,) or eps.shape != (x.shape[0], model.z_dim):
@@ -358,9 +357,8 @@ def _workspace(model, N):
         H, D, dt = model.hidden, model.x_dim, model.dtype
         ws = {"h1": np.empty((N, H), dt), "h2": np.empty((N, H), dt),
               "nh_a": np.empty((N, H), dt), "nh_b": np.empty((N, H), dt),
-              "logits": np.empty((N, D), dt), "k": np.empty((N, D), dt),
-              "nd_a": np.empty((N, D), dt), "nd_b": np.empty((N, D), dt),
-              "k_int": np.empty((N, D), np.intp)}
+              "logits": np.empty((N, D), dt),
+              "nd_a": np.empty((N, D), dt), "nd_b": np.empty((N, D), dt)}
         model._workspaces[N] = ws
     return ws
 
@@ -374,7 +372,7 @@ def _fused_loss_and_grads(model, x, eps, beta, grads):
     (views of the model's flat gradient buffer). Fresh big arrays on every step
     cost page faults natively and garbage in the browser.
     """
-    P, act, n = model.params, model.activation, model.n_levels
+    P, act = model.params, model.activation
     N = x.shape[0]
     ws = _workspace(model, N)
     # forward: encoder
@@ -393,24 +391,19 @@ def _fused_loss_and_grads(model, x, eps, beta, grads):
     act.output(h2, out=h2)  # decoder hidden (N, H)
     logits = matmul(h2, P["W3"], out=ws["logits"])
     logits += P["b3"]  # (N, D)
-    # losses: recon = -(1/N) sum [log C(n, k) + k l - n softplus(l)]
-    k = np.multiply(x, n, out=ws["k"])  # pixel counts
-    k_int = ws["k_int"]
-    np.copyto(k_int, k, casting="unsafe")
-    log_c = np.take(model._log_binom, k_int, out=ws["nd_a"]).sum()  # sum of log C(n, k)
+    # losses: recon = -(1/N) sum [x l - softplus(l)]
     t = np.abs(logits, out=ws["nd_a"])
     np.negative(t, out=t)
     np.exp(t, out=t)
     np.log1p(t, out=t)  # log1p(e^-|l|)
     sum_softplus = t.sum() + np.maximum(logits, 0.0, out=ws["nd_b"]).sum()
-    recon = -(log_c + np.vdot(k, logits) - n * sum_softplus) / N
+    recon = -(np.vdot(x, logits) - sum_softplus) / N
     var = std * std
     kl = 0.5 * (mu * mu + var - 1.0 - log_var).sum() / N
     # backward: decoder
     dlogits = sigmoid(logits, out=ws["nd_a"])
-    dlogits *= n
-    dlogits -= k
-    dlogits *= 1.0 / N  # (n p - k) / N
+    dlogits -= x
+    dlogits *= 1.0 / N  # (p - x) / N
     matmul(h2, dlogits, trans_a=True, out=grads["W3"])
     np.sum(dlogits, axis=0, out=grads["b3"])
     dh2 = matmul(dlogits, P["W3"], trans_b=True, out=ws["nh_a"])
@@ -443,7 +436,7 @@ def evaluate(model, X, rng, n_draws=1):
     Averages over the rows of X and over ``n_draws`` draws of eps from rng.
     Returns a dict of floats: "recon", "kl" and "neg_elbo" (= recon + kl).
     """
-    X = _images(X, model.x_dim, model.n_levels).astype(model.dtype, copy=False)
+    X = _images(X, model.x_dim).astype(model.dtype, copy=False)
     rng = _generator(rng)
     n_draws = _positive_int("n_draws", n_draws)
     recon = kl = 0.0
@@ -459,7 +452,7 @@ def train(model, X, epochs, batch_size=128, lr=1e-3, beta=1.0, seed=0, *,
           warmup_epochs=0, X_test=None, optimizer=None):
     """Train with Adam; a generator that yields one progress record per epoch.
 
-    X: (N, x_dim) training images (grey levels k/16). epochs, batch_size: whole
+    X: (N, x_dim) training images, binary pixels. epochs, batch_size: whole
     numbers >= 1. lr > 0: Adam's step size. beta >= 0: the KL weight.
     seed: the only source of randomness, ``np.random.default_rng(seed)``,
     which shuffles each epoch and draws eps for each batch. The last batch of an
@@ -481,14 +474,14 @@ def train(model, X, epochs, batch_size=128, lr=1e-3, beta=1.0, seed=0, *,
     """
     if not isinstance(model, VAE):
         raise ValueError(f"model must be a VAE, got {type(model).__name__}")
-    X = _images(X, model.x_dim, model.n_levels)
+    X = _images(X, model.x_dim)
     epochs = _positive_int("epochs", epochs)
     batch_size = _positive_int("batch_size", batch_size)
     lr = _number("lr", lr, minimum=0.0, strict=True)
     beta = _number("beta", beta, minimum=0.0)
     warmup_epochs = _number("warmup_epochs", warmup_epochs, minimum=0.0)
     if X_test is not None:
-        X_test = _images(X_test, model.x_dim, model.n_levels).astype(model.dtype, copy=False)
+        X_test = _images(X_test, model.x_dim).astype(model.dtype, copy=False)
     if optimizer is None:
         optimizer = Adam(model.params, lr=lr)
     elif not isinstance(optimizer, Adam) or optimizer.params is not model.params:
@@ -538,7 +531,7 @@ def save_weights(model, path, meta=None, dtype=np.float32):
     meta: a JSON-safe dict (e.g. how it was trained and its test -ELBO).
     """
     config = {"x_dim": model.x_dim, "hidden": model.hidden, "z_dim": model.z_dim,
-              "activation": model.activation.name, "n_levels": model.n_levels}
+              "activation": model.activation.name}
     arrays = {name: p.astype(dtype) for name, p in model.params.items()}
     np.savez_compressed(path, config=np.array(json.dumps(config, sort_keys=True)),
                         meta=np.array(json.dumps(meta or {}, sort_keys=True)), **arrays)
@@ -553,7 +546,7 @@ def load_weights(path, dtype=np.float64):
         config = json.loads(str(f["config"]))
         meta = json.loads(str(f["meta"]))
         model = VAE(config["x_dim"], config["hidden"], config["z_dim"], seed=0,
-                    activation=config["activation"], n_levels=config["n_levels"], dtype=dtype)
+                    activation=config["activation"], dtype=dtype)
         for name, p in model.params.items():
             p[...] = f[name]
     return model, meta
@@ -577,8 +570,8 @@ def load_histories():
 
     Returns a dict: run name -> dict of float64 arrays, one entry per epoch:
     "epoch", "beta", "recon", "kl" (training means) and "test_recon", "test_kl"
-    (test set at a fixed eps), in nats per example. Runs: "no_warmup" and
-    "warmup" (see ``scripts/pretrain.py``).
+    (test set at a fixed eps), in nats per example. Runs: "no_warmup",
+    "warmup" and "beta4" (see ``scripts/pretrain.py``).
     """
     runs = {}
     with np.load(_HERE / "histories.npz", allow_pickle=False) as f:
