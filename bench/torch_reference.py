@@ -1,12 +1,12 @@
 """The same VAE in PyTorch, as a reference for speed and for the -ELBO reached.
 
-Same architecture (64-256-2, tanh), same parameter names and layout as
-``elbo_lab.vae.VAE`` (weights (in, out), so they copy across unchanged), same
-Binomial(16) likelihood with its log C(16, k) constant, same KL, Adam. Not part
-of the package; needs ``pip install torch==2.13.0``.
+Same architecture (64-256-2) and activation as the numpy model it is built
+from (ReLU by default), same parameter names and layout as ``elbo_lab.vae.VAE``
+(weights (in, out), so they copy across unchanged), same Bernoulli likelihood
+on binarised pixels (``F.binary_cross_entropy_with_logits``, which equals
+``-(x l - softplus(l))``), same KL, Adam. Not part of the package; needs
+``pip install torch==2.13.0``.
 """
-
-import math
 
 import numpy as np
 import torch
@@ -21,34 +21,27 @@ class TorchVAE(torch.nn.Module):
 
     def __init__(self, np_model, dtype=torch.float32):
         super().__init__()
-        self.n = np_model.n_levels
         self.act = torch.tanh if np_model.activation.name == "tanh" else torch.relu
         self.p = torch.nn.ParameterDict({
             name: torch.nn.Parameter(torch.tensor(np.array(a, np.float64), dtype=dtype))
             for name, a in np_model.params.items()
         })
-        lg = math.lgamma
-        n = self.n
-        self.register_buffer("log_binom", torch.tensor(
-            [lg(n + 1) - lg(k + 1) - lg(n - k + 1) for k in range(n + 1)], dtype=dtype))
 
     def terms(self, x, eps):
-        """Mean recon and kl over the batch, in nats per example (tensors)."""
+        """Mean recon and kl over the batch, in nats per example (tensors). x: binary (N, 64)."""
         p = self.p
         h1 = self.act(x @ p["W1"] + p["b1"])
         mu = h1 @ p["W_mu"] + p["b_mu"]
         log_var = h1 @ p["W_logvar"] + p["b_logvar"]
         z = mu + torch.exp(0.5 * log_var) * eps
         logits = self.act(z @ p["W2"] + p["b2"]) @ p["W3"] + p["b3"]
-        k = x * self.n
-        log_px = self.log_binom[k.long()] + k * logits - self.n * F.softplus(logits)
-        recon = -log_px.sum(1).mean()
+        recon = F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(1).mean()
         kl = 0.5 * (mu * mu + log_var.exp() - 1.0 - log_var).sum(1).mean()
         return recon, kl
 
     def to_numpy(self):
         """A float64 ``elbo_lab.vae.VAE`` holding these weights."""
-        model = vae.VAE()
+        model = vae.VAE(activation="tanh" if self.act is torch.tanh else "relu")
         for name, a in model.params.items():
             a[...] = self.p[name].detach().double().numpy()
         return model
