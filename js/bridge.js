@@ -32,7 +32,7 @@
    * (DESIGN.md); the bar fills by these weights, so it moves at an honest pace. */
   const STAGES = [
     { key: "core", label: "Python core", expectMs: 3200 },
-    { key: "numpy", label: "numpy", expectMs: 400 },
+    { key: "numpy", label: "numpy", expectMs: 700 },
     { key: "code", label: "our code", expectMs: 100 },
     { key: "plotting", label: "plotting", expectMs: 2600 },
     { key: "ready", label: "ready", expectMs: 0 },
