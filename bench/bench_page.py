@@ -132,7 +132,9 @@ def main():
     harness.stop(cdn)
     harness.stop(site)
 
-    med = lambda key: statistics.median(x[key] for x in loads)  # noqa: E731
+    def med(key):  # None where the browser records no timing (file:// resources)
+        values = [x[key] for x in loads if x[key] is not None]
+        return statistics.median(values) if values else None
     rows = [
         ("HTML loaded (responseEnd)", med("html"), None),
         ("text visible (FCP)", med("fcp"), BUDGETS["text visible (FCP)"]),
@@ -150,6 +152,9 @@ def main():
           f"{args.loads} loads (medians), {len(lat)} slider moves")
     print(f"{'measure':38s} {'ms':>8s} {'budget':>8s}  verdict")
     for name, value, budget in rows:
+        if value is None:
+            print(f"{name:38s} {'n/a':>8s}")
+            continue
         verdict = "" if budget is None else ("ok" if value <= budget else "OVER")
         print(f"{name:38s} {value:8.1f} {'' if budget is None else budget:>8}  {verdict}")
     stages = {k: statistics.median(x["stages"].get(k, 0) for x in loads)
