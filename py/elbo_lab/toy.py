@@ -477,12 +477,19 @@ def _stationary_points(x, s, beta):
     bs2 = beta * s * s
     points = []
     b = 2.0 * x - bs2
-    root = math.sqrt(b * b + 24.0 * bs2)
-    t0 = (b + root) / 12.0 if b > 0 else 2.0 * bs2 / (root - b)
+    if b > 0:
+        t0 = (b + math.sqrt(b * b + 24.0 * bs2)) / 12.0
+    else:  # 2 bs2 / (a + sqrt(a^2 + 24 bs2)) with a = -b >= 0, free of cancellation
+        a = -b
+        if a * a <= bs2:
+            t0 = 2.0 * bs2 / (a + math.sqrt(a * a + 24.0 * bs2))
+        else:  # divided through by a, so a huge beta cannot overflow a^2
+            r = bs2 / a
+            t0 = 2.0 * r / (1.0 + math.sqrt(1.0 + 24.0 * r / a))
     points.append((0.0, math.sqrt(t0)))
     big_b = 4.0 * x - 2.0 * bs2
-    disc = big_b * big_b - 48.0 * bs2
-    if big_b > 0 and disc >= 0:
+    disc = big_b * big_b - 48.0 * bs2 if big_b > 0 else -1.0
+    if disc >= 0:
         t1 = (big_b + math.sqrt(disc)) / 24.0
         for t in (t1, bs2 / (12.0 * t1)):  # the two roots; their product is beta s^2 / 12
             m2 = x - 3.0 * t - 0.5 * bs2
