@@ -1,11 +1,12 @@
 """The widget contract: keyword params in, {image, values, summary} out; errors as messages."""
 
 import json
+import re
 
 import numpy as np
 import pytest
 
-from elbo_lab import figures, widgets
+from elbo_lab import figures, toy, widgets
 from elbo_lab.gaussian import kl_to_standard_normal
 
 
@@ -71,3 +72,76 @@ def test_call_returns_errors_as_messages(params, message):
 
 def test_call_unknown_widget():
     assert widgets.call("nope", {}) == {"error": "unknown widget 'nope'"}
+
+
+# --- shared checks for every widget ------------------------------------------------------
+
+
+def _pixels(out):
+    image = out["image"]
+    assert len(image["rgba"]) == image["width"] * image["height"] * 4
+    return np.frombuffer(image["rgba"], np.uint8).reshape(image["height"], image["width"], 4)
+
+
+def _check_contract(out, width=640):
+    """The widget contract: image of the right size, JSON-safe values, a summary sentence."""
+    assert set(out) == {"image", "values", "summary"}
+    img = _pixels(out)
+    assert img.shape[1] == width and 240 <= img.shape[0] <= 420
+    json.dumps(out["values"], allow_nan=False)
+    for value in out["values"].values():
+        assert type(value) in (int, float, str)
+    assert isinstance(out["summary"], str) and out["summary"].endswith(".")
+    return out["values"]
+
+
+# --- posterior ---------------------------------------------------------------------------
+
+
+def test_posterior_widget_matches_the_toy_model():
+    v = _check_contract(widgets.posterior())
+    assert v["log_evidence"] == pytest.approx(toy.log_evidence(2.0, s=0.5), abs=1e-12)
+    assert v["n_modes"] == 2
+    assert v["mode"] == pytest.approx(np.sqrt(2.0 - 0.125))
+    z, p = toy.posterior_grid(2.0, s=0.5, n=20001, half_width=6.0)
+    assert z[np.argmax(p)] == pytest.approx(-v["mode"], abs=1e-3)  # argmax finds the left twin
+    dz = z[1] - z[0]
+    assert v["posterior_sd"] == pytest.approx(np.sqrt(np.sum(z * z * p) * dz), rel=1e-6)
+
+
+def test_posterior_widget_against_scipy_quadrature():
+    from scipy.integrate import quad
+
+    x, s = 3.0, 0.7
+    v = widgets.posterior(x=x, s=s)["values"]
+    joint = lambda z: np.exp(toy.log_joint(x, z, s=s))  # noqa: E731
+    evidence = quad(joint, -np.inf, np.inf, points=None)[0]
+    assert v["log_evidence"] == pytest.approx(np.log(evidence), abs=1e-8)
+    second = quad(lambda z: z * z * joint(z), -np.inf, np.inf)[0] / evidence
+    assert v["posterior_sd"] == pytest.approx(np.sqrt(second), rel=1e-7)
+
+
+@pytest.mark.parametrize("x, s, modes", [(-1.0, 0.5, 1), (0.1, 0.5, 1), (2.0, 0.5, 2),
+                                         (6.0, 0.1, 2), (0.2, 2.0, 1)])
+def test_posterior_widget_counts_modes(x, s, modes):
+    v = widgets.posterior(x=x, s=s)["values"]
+    assert v["n_modes"] == modes
+    assert (v["mode"] > 0) == (modes == 2)
+
+
+def test_posterior_widget_redraws():
+    a = _pixels(widgets.posterior(x=2.0)).copy()
+    b = _pixels(widgets.posterior(x=-1.0))
+    assert (a != b).any()
+    assert (_pixels(widgets.posterior(x=2.0)) == a).all()
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"x": 7}, "x must be between -1 and 6, got 7"),
+    ({"x": float("nan")}, "x must be a finite number"),
+    ({"s": 0.05}, "s must be between 0.1 and 2, got 0.05"),
+    ({"s": "wide"}, "s must be a number, got 'wide'"),
+])
+def test_posterior_widget_rejects_bad_input(params, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        widgets.posterior(**params)

@@ -11,13 +11,16 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-__all__ = ["THEME", "kl_image", "png_bytes"]
+__all__ = ["THEME", "kl_image", "png_bytes", "posterior_image"]
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 THEME = {
     "q": "#0072B2",  # approximate posterior / encoder distribution
     "prior": "#6b6b6b",  # the prior N(0, 1)
     "accent": "#D55E00",
+    "posterior": "#D55E00",  # the exact posterior p(z|x) (vermillion)
+    "mc": "#009E73",  # Monte Carlo estimates (bluish green)
+    "alt": "#E69F00",  # a second estimator or fit (orange)
     "text": "#222222",
     "grid": "#e4e4e4",
     "background": "#ffffff",
@@ -111,6 +114,57 @@ def kl_image(z, q_density, p_density):
     q_fill.set_xy(_band(z, q_density))
     q_line.set_data(z, q_density)
     top = _nice_top(1.1 * max(float(q_density.max()), float(p_density.max())))
+    view.fig.axes[0].set_ylim(0.0, top)
+    return view.render(layer_key=top)
+
+
+def _label_axes(ax, xlabel, ylabel):
+    ax.set_xlabel(xlabel, color=THEME["text"], fontsize=THEME["font_size"])
+    ax.set_ylabel(ylabel, color=THEME["text"], fontsize=THEME["font_size"])
+
+
+def _legend(ax, loc="upper right", **kw):
+    return ax.legend(loc=loc, frameon=False, labelcolor=THEME["text"],
+                     fontsize=THEME["font_size"] - 1, **kw)
+
+
+def _legend_above(ax, ncol):
+    """A legend in one row above the axes, where it can never hide a curve."""
+    return _legend(ax, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=ncol,
+                   borderaxespad=0.2, handlelength=2.0, columnspacing=1.5)
+
+
+_DENSITY_LADDER = (0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0, 32.0)
+
+
+def posterior_image(z, prior, density, mode):
+    """The toy prior p(z) (grey, dashed) and the exact posterior p(z|x) (vermillion, filled).
+
+    z, prior, density: (M,) arrays; the prior is the same on every call. mode:
+    the positive mode of a bimodal posterior (dotted lines at +-mode), or None.
+    """
+    view = _FIGURES.get("posterior")
+    if view is None:
+        fig = _new_figure(640, 300)
+        ax = fig.add_axes((0.08, 0.15, 0.9, 0.74))
+        _style_axes(ax)
+        ax.fill(*_band(z, prior).T, color=THEME["prior"], alpha=0.12, lw=0)
+        ax.plot(z, prior, color=THEME["prior"], lw=2, ls="--", label="prior p(z) = N(0, 1)")
+        (p_fill,) = ax.fill(*_band(z, density).T, color=THEME["posterior"], alpha=0.25, lw=0)
+        (p_line,) = ax.plot(z, density, color=THEME["posterior"], lw=2.5,
+                            label="posterior p(z | x)")
+        marks = [ax.axvline(0.0, color=THEME["posterior"], lw=1, ls=":") for _ in range(2)]
+        ax.set_xlim(z[0], z[-1])
+        _label_axes(ax, "z", "density")
+        legend = _legend_above(ax, ncol=2)
+        view = _FIGURES["posterior"] = _Blitted(fig, [p_fill, p_line, *marks], overlay=[legend])
+    p_fill, p_line, left, right = view.live
+    p_fill.set_xy(_band(z, density))
+    p_line.set_data(z, density)
+    for line, at in ((left, -mode if mode else 0.0), (right, mode or 0.0)):
+        line.set_xdata([at, at])
+        line.set_visible(mode is not None)
+    top = _nice_top(1.1 * max(float(density.max()), float(prior.max())), _DENSITY_LADDER)
     view.fig.axes[0].set_ylim(0.0, top)
     return view.render(layer_key=top)
 

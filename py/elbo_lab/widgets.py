@@ -8,13 +8,15 @@ plotting is enabled), ``values`` (the numbers the page shows) and ``summary``
 ``{"error": message}`` for the page.
 """
 
+import math
 import sys
 
 import numpy as np
 
+from . import toy
 from .gaussian import kl_to_standard_normal, log_normal_pdf
 
-__all__ = ["WIDGETS", "call", "enable_plotting", "kl"]
+__all__ = ["WIDGETS", "call", "enable_plotting", "kl", "posterior"]
 
 _Z = np.linspace(-6.0, 6.0, 601)
 _PRIOR = np.exp(log_normal_pdf(_Z))  # N(0, 1) on _Z: the same on every call
@@ -52,6 +54,30 @@ def _number(name, value):
         raise ValueError(f"{name} must be a number, got {value!r}") from None
 
 
+def _ranged(name, value, lo, hi):
+    """A finite number in [lo, hi] (a control's range), or a ValueError naming it."""
+    value = _number(name, value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number")
+    if not lo <= value <= hi:
+        raise ValueError(f"{name} must be between {lo:g} and {hi:g}, got {value:g}")
+    return value
+
+
+def _whole(name, value, lo, hi):
+    """A whole number in [lo, hi]; whole-number floats (100.0, from a slider) are accepted."""
+    message = f"{name} must be a whole number from {lo} to {hi}"
+    if isinstance(value, (bool, np.bool_)):
+        raise ValueError(message)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{message}, got {value!r}") from None
+    if not math.isfinite(number) or number != math.floor(number) or not lo <= number <= hi:
+        raise ValueError(f"{message}, got {value!r}")
+    return int(number)
+
+
 def kl(mu=1.0, sigma=0.6):
     """KL(q || p) for q = N(mu, sigma^2) and the prior p = N(0, 1), with both densities drawn."""
     mu, sigma = _number("mu", mu), _number("sigma", sigma)
@@ -69,7 +95,46 @@ def kl(mu=1.0, sigma=0.6):
     }
 
 
-WIDGETS = {"kl": kl}
+# --- the toy model z ~ N(0, 1), x | z ~ N(z^2, s^2) ---------------------------------------
+
+_TOY_Z = np.linspace(-4.0, 4.0, 1601)  # the toy figures' z axis, fixed so the eye can compare
+_TOY_PRIOR = np.exp(log_normal_pdf(_TOY_Z))
+
+
+def _count_modes(density):
+    """Local maxima of a density sampled on a grid (plateaus count once)."""
+    d = np.asarray(density)
+    up = np.diff(d)
+    signs = np.sign(up[up != 0])  # ignore flat steps
+    return int(np.sum((signs[:-1] > 0) & (signs[1:] < 0)))
+
+
+def posterior(x=2.0, s=0.5):
+    """The toy model's prior p(z) and its exact posterior p(z | x), drawn over z in [-4, 4].
+
+    x: the observed data point, in [-1, 6]. s: the noise sd of p(x|z), in [0.1, 2].
+    values: log_evidence = log p(x) (nats); n_modes (1 or 2, local maxima of the
+    posterior on the grid); mode (the positive mode, 0 when unimodal); posterior_sd.
+    """
+    x, s = _ranged("x", x, -1.0, 6.0), _ranged("s", s, 0.1, 2.0)
+    density = toy.posterior_pdf(x, _TOY_Z, s=s)
+    log_px = toy.log_evidence(x, s=s)
+    n_modes = _count_modes(density)
+    mode = math.sqrt(x - 0.5 * s * s) if n_modes >= 2 else 0.0  # g'(z) = 0, see toy.py
+    sd = math.sqrt(toy.posterior_moments(x, s=s)["var"])
+    if n_modes >= 2:
+        shape = f"two modes, at z = -{mode:.2f} and +{mode:.2f}"
+    else:
+        shape = "a single mode at z = 0"
+    return {
+        "image": _draw("posterior_image", _TOY_Z, _TOY_PRIOR, density, mode if n_modes >= 2 else None),
+        "values": {"log_evidence": log_px, "n_modes": n_modes, "mode": mode, "posterior_sd": sd},
+        "summary": (f"For x = {x:.2f} and s = {s:.2f} the posterior p(z|x) has {shape}, "
+                    f"standard deviation {sd:.2f}, and log p(x) = {log_px:.3f} nats."),
+    }
+
+
+WIDGETS = {"kl": kl, "posterior": posterior}
 
 
 def call(name, params):
