@@ -145,3 +145,57 @@ def test_posterior_widget_redraws():
 def test_posterior_widget_rejects_bad_input(params, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         widgets.posterior(**params)
+
+
+# --- kl_mc -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mu, sigma, n, seed", [(1.0, 0.6, 100, 0), (-2.0, 0.3, 10000, 5),
+                                                (0.5, 2.5, 1000, 1)])
+def test_kl_mc_widget_estimate(mu, sigma, n, seed):
+    v = _check_contract(widgets.kl_mc(mu=mu, sigma=sigma, n=float(n), seed=seed))
+    assert v["kl"] == kl_to_standard_normal(mu, sigma) and v["n"] == n
+    eps = np.random.default_rng(seed).standard_normal(n)  # the same draws, computed directly
+    z = mu + sigma * eps
+    log_q = -0.5 * eps**2 - np.log(sigma) - 0.5 * np.log(2 * np.pi)
+    log_p = -0.5 * z**2 - 0.5 * np.log(2 * np.pi)
+    assert v["kl_mc"] == pytest.approx(np.mean(log_q - log_p), rel=1e-12, abs=1e-12)
+    assert abs(v["kl_mc"] - v["kl"]) < 4 * v["kl_mc_se"]
+    if n >= 1000:  # the exact standard error agrees with the sample one
+        assert v["kl_mc_se"] == pytest.approx(np.std(log_q - log_p, ddof=1) / np.sqrt(n), rel=0.1)
+
+
+def test_kl_mc_widget_standard_error_is_exact():
+    """sd of log q - log p under q, against a huge Monte Carlo."""
+    mu, sigma = 0.7, 1.8
+    z = mu + sigma * np.random.default_rng(3).standard_normal(2_000_000)
+    r = (-0.5 * ((z - mu) / sigma) ** 2 - np.log(sigma)) - (-0.5 * z**2)
+    se = widgets.kl_mc(mu=mu, sigma=sigma, n=1)["values"]["kl_mc_se"]
+    assert se == pytest.approx(np.std(r), rel=3e-3)
+
+
+def test_kl_mc_widget_q_equal_to_prior_gives_exactly_zero():
+    v = widgets.kl_mc(mu=0.0, sigma=1.0, n=50)["values"]
+    assert v["kl"] == v["kl_mc"] == v["kl_mc_se"] == 0.0
+
+
+def test_kl_mc_widget_redraws():
+    a = _pixels(widgets.kl_mc()).copy()
+    for params in ({"seed": 1}, {"n": 500}, {"mu": -1.0}):
+        assert (_pixels(widgets.kl_mc(**params)) != a).any(), params
+    assert (_pixels(widgets.kl_mc()) == a).all()
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"n": 100.5}, "n must be a whole number from 1 to 10000, got 100.5"),
+    ({"n": 0}, "n must be a whole number from 1 to 10000, got 0"),
+    ({"n": 10001}, "n must be a whole number from 1 to 10000"),
+    ({"n": True}, "n must be a whole number from 1 to 10000"),
+    ({"seed": -1}, "seed must be a whole number from 0 to"),
+    ({"seed": "a"}, "seed must be a whole number from 0 to"),
+    ({"sigma": 0}, "sigma must be greater than 0"),
+    ({"mu": float("inf")}, "mu must be a finite number"),
+])
+def test_kl_mc_widget_rejects_bad_input(params, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        widgets.kl_mc(**params)

@@ -7,11 +7,13 @@ a cached background), which is much cheaper than building a new figure.
 Images leave as ``{"width", "height", "rgba"}``: raw RGBA bytes, row-major.
 """
 
+import math
+
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-__all__ = ["THEME", "kl_image", "png_bytes", "posterior_image"]
+__all__ = ["THEME", "kl_image", "kl_mc_image", "png_bytes", "posterior_image"]
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 THEME = {
@@ -167,6 +169,54 @@ def posterior_image(z, prior, density, mode):
     top = _nice_top(1.1 * max(float(density.max()), float(prior.max())), _DENSITY_LADDER)
     view.fig.axes[0].set_ylim(0.0, top)
     return view.render(layer_key=top)
+
+
+def _subsample_log(n, points=300):
+    """About ``points`` indices 0..n-1, evenly spread on a log scale of the count 1..n."""
+    if n <= points:
+        return np.arange(n)
+    return np.unique(np.geomspace(1, n, points).round().astype(int)) - 1
+
+
+def kl_mc_image(running, kl, sd):
+    """The running Monte Carlo estimate of the KL against the number of samples (log axis).
+
+    running: (n,) the mean of the first k log-ratios, k = 1..n. kl: the closed form
+    (a horizontal line). sd: the sd of one log-ratio; the band is kl +- 2 sd / sqrt(k).
+    """
+    n = len(running)
+    view = _FIGURES.get("kl_mc")
+    if view is None:
+        fig = _new_figure(640, 300)
+        ax = fig.add_axes((0.1, 0.17, 0.87, 0.72))
+        _style_axes(ax)
+        ax.set_xscale("log")
+        (band,) = ax.fill([1, 2, 2, 1], [0, 0, 1, 1], color=THEME["q"], alpha=0.15, lw=0,
+                          label="exact ± 2 standard errors")
+        (exact,) = ax.plot([1, 2], [0, 0], color=THEME["q"], lw=2, label="exact KL")
+        (line,) = ax.plot([1], [0], color=THEME["mc"], lw=2, label="Monte Carlo estimate")
+        (dot,) = ax.plot([1], [0], "o", color=THEME["mc"], ms=6)
+        _label_axes(ax, "number of samples of q", "KL estimate (nats)")
+        legend = _legend_above(ax, ncol=3)
+        view = _FIGURES["kl_mc"] = _Blitted(fig, [band, exact, line, dot], overlay=[legend])
+    band, exact, line, dot = view.live
+    ax = view.fig.axes[0]
+    right = 10 ** max(1, math.ceil(math.log10(n)))  # a decade, so dragging n rarely relayouts
+    k = np.geomspace(1, right, 200)
+    half = 2.0 * sd / np.sqrt(k)
+    band.set_xy(np.concatenate([np.column_stack([k, kl + half]),
+                                np.column_stack([k[::-1], kl - half[::-1]])]))
+    exact.set_data([1, right], [kl, kl])
+    idx = _subsample_log(n)
+    line.set_data(idx + 1, running[idx])
+    dot.set_data([n], [running[-1]])
+    # y-range: the band at k = 1 and every estimate, in steps so the layer is often reused
+    reach = max(2.2 * sd, 1.1 * float(np.max(np.abs(running - kl))), 0.05)
+    step = _nice_top(reach / 2.0, (0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 25.0, 50.0))
+    lo, hi = step * math.floor((kl - reach) / step), step * math.ceil((kl + reach) / step)
+    ax.set_ylim(lo, hi)
+    ax.set_xlim(1, right)
+    return view.render(layer_key=(lo, hi, right))
 
 
 def _rgba(canvas):

@@ -16,7 +16,7 @@ import numpy as np
 from . import toy
 from .gaussian import kl_to_standard_normal, log_normal_pdf
 
-__all__ = ["WIDGETS", "call", "enable_plotting", "kl", "posterior"]
+__all__ = ["WIDGETS", "call", "enable_plotting", "kl", "kl_mc", "posterior"]
 
 _Z = np.linspace(-6.0, 6.0, 601)
 _PRIOR = np.exp(log_normal_pdf(_Z))  # N(0, 1) on _Z: the same on every call
@@ -95,6 +95,36 @@ def kl(mu=1.0, sigma=0.6):
     }
 
 
+def kl_mc(mu=1.0, sigma=0.6, n=100, seed=0):
+    """The KL term by Monte Carlo beside its closed form.
+
+    Draws n samples z ~ q = N(mu, sigma^2) from ``default_rng(seed)`` and averages
+    log q(z) - log p(z). The running estimate over the first 1..n samples is drawn
+    against the closed form, inside a band of +-2 standard errors.
+
+    The standard error is exact, not estimated: with z = mu + sigma eps,
+    ``log q(z) - log p(z) = -log sigma + mu^2/2 + mu sigma eps + (sigma^2 - 1) eps^2 / 2``,
+    whose variance is ``mu^2 sigma^2 + (sigma^2 - 1)^2 / 2``; so it is defined for
+    n = 1 too. values: kl, kl_mc, kl_mc_se (nats) and n.
+    """
+    mu, sigma = _number("mu", mu), _number("sigma", sigma)
+    value = kl_to_standard_normal(mu, sigma)  # validates: finite, sigma > 0
+    n = _whole("n", n, 1, 10000)
+    seed = _whole("seed", seed, 0, 2**32 - 1)
+    z = mu + sigma * np.random.default_rng(seed).standard_normal(n)
+    log_ratio = log_normal_pdf(z, mu, sigma) - log_normal_pdf(z)  # log q(z) - log p(z)
+    running = np.cumsum(log_ratio) / np.arange(1, n + 1)
+    sd = math.sqrt(mu * mu * sigma * sigma + 0.5 * (sigma * sigma - 1.0) ** 2)
+    estimate, se = float(running[-1]), sd / math.sqrt(n)
+    return {
+        "image": _draw("kl_mc_image", running, value, sd),
+        "values": {"kl": value, "kl_mc": estimate, "kl_mc_se": se, "n": n},
+        "summary": (f"From {n} sample{'s' if n > 1 else ''} of q the Monte Carlo estimate of the KL "
+                    f"is {estimate:.3f} nats (standard error {se:.3f}); the exact value is "
+                    f"{value:.3f} nats."),
+    }
+
+
 # --- the toy model z ~ N(0, 1), x | z ~ N(z^2, s^2) ---------------------------------------
 
 _TOY_Z = np.linspace(-4.0, 4.0, 1601)  # the toy figures' z axis, fixed so the eye can compare
@@ -134,7 +164,7 @@ def posterior(x=2.0, s=0.5):
     }
 
 
-WIDGETS = {"kl": kl, "posterior": posterior}
+WIDGETS = {"kl": kl, "posterior": posterior, "kl_mc": kl_mc}
 
 
 def call(name, params):
