@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pytest
 
-from elbo_lab import figures, toy, widgets
+from elbo_lab import estimators, figures, toy, widgets
 from elbo_lab.gaussian import kl_to_standard_normal
 
 
@@ -199,3 +199,64 @@ def test_kl_mc_widget_redraws():
 def test_kl_mc_widget_rejects_bad_input(params, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         widgets.kl_mc(**params)
+
+
+# --- reparam -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mu, sigma, n, seed", [(0.8, 1.0, 16, 0), (-1.5, 0.4, 1, 2),
+                                                (2.0, 2.0, 1000, 7)])
+def test_reparam_widget_matches_the_estimators(mu, sigma, n, seed):
+    v = _check_contract(widgets.reparam(mu=mu, sigma=sigma, n=n, seed=seed))
+    assert v["exact_dmu"] == 2 * mu and v["exact_dsigma"] == 2 * sigma
+    repeats = v["repeats"]
+    assert repeats == (500 if n <= 100 else max(100, 50_000 // n))
+    rng = np.random.default_rng(seed)  # the same draws: histogram first, then the estimates
+    rng.standard_normal(widgets.REPARAM_DRAWS)
+    eps = rng.standard_normal((repeats, n))
+    z = mu + sigma * eps
+    rep_mu = (2 * z).mean(axis=1)  # pathwise: f'(z) dz/dmu
+    sf_mu = (z * z * eps / sigma).mean(axis=1)  # score: f(z) d log q / dmu
+    rep_sigma = (2 * z * eps).mean(axis=1)
+    sf_sigma = (z * z * (eps**2 - 1) / sigma).mean(axis=1)
+    assert v["rep_mean_dmu"] == pytest.approx(rep_mu.mean(), rel=1e-10)
+    assert v["sf_mean_dmu"] == pytest.approx(sf_mu.mean(), rel=1e-10)
+    assert v["rep_sd_dmu"] == pytest.approx(rep_mu.std(ddof=1), rel=1e-10)
+    assert v["sf_sd_dmu"] == pytest.approx(sf_mu.std(ddof=1), rel=1e-10)
+    assert v["rep_sd_dsigma"] == pytest.approx(rep_sigma.std(ddof=1), rel=1e-10)
+    assert v["sf_sd_dsigma"] == pytest.approx(sf_sigma.std(ddof=1), rel=1e-10)
+    assert v["variance_ratio_dmu"] == pytest.approx((v["sf_sd_dmu"] / v["rep_sd_dmu"]) ** 2)
+    # unbiased: each mean is within 4 standard errors of the exact gradient
+    for mean, sd in ((v["rep_mean_dmu"], v["rep_sd_dmu"]), (v["sf_mean_dmu"], v["sf_sd_dmu"])):
+        assert abs(mean - v["exact_dmu"]) < 4 * sd / np.sqrt(repeats)
+    # the spread agrees with the exact variance of an n-sample estimate (sd within 15%)
+    exact = estimators.per_sample_variance(mu, sigma)
+    assert v["rep_sd_dmu"] == pytest.approx(np.sqrt(exact["reparam"][0] / n), rel=0.15)
+
+
+def test_reparam_widget_histograms_use_the_same_draws():
+    """The z histogram is the eps histogram shifted by mu when sigma = 1: read the artists."""
+    widgets.reparam(mu=1.0, sigma=1.0, n=4, seed=3)
+    eps_line, _, z_line = figures._FIGURES["reparam"].live[:3]
+    ex, ey = eps_line.get_data()
+    zx, zy = z_line.get_data()
+    assert np.allclose(ey[:-20], zy[20:])  # bins of 0.1: a shift of 10 bins = 20 vertices
+
+
+def test_reparam_widget_redraws():
+    a = _pixels(widgets.reparam()).copy()
+    for params in ({"seed": 1}, {"n": 200}, {"mu": -1.0}, {"sigma": 0.3}):
+        assert (_pixels(widgets.reparam(**params)) != a).any(), params
+    assert (_pixels(widgets.reparam()) == a).all()
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"mu": 2.5}, "mu must be between -2 and 2, got 2.5"),
+    ({"sigma": 0.0}, "sigma must be between 0.1 and 2, got 0"),
+    ({"n": 0}, "n must be a whole number from 1 to 1000, got 0"),
+    ({"n": 16.5}, "n must be a whole number from 1 to 1000, got 16.5"),
+    ({"seed": 1.5}, "seed must be a whole number from 0 to"),
+])
+def test_reparam_widget_rejects_bad_input(params, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        widgets.reparam(**params)

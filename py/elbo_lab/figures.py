@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-__all__ = ["THEME", "kl_image", "kl_mc_image", "png_bytes", "posterior_image"]
+__all__ = ["THEME", "kl_image", "kl_mc_image", "png_bytes", "reparam_image", "posterior_image"]
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 THEME = {
@@ -217,6 +217,74 @@ def kl_mc_image(running, kl, sd):
     ax.set_ylim(lo, hi)
     ax.set_xlim(1, right)
     return view.render(layer_key=(lo, hi, right))
+
+
+_HIST_EDGES = np.linspace(-7.0, 7.0, 141)  # bins of 0.1 for eps and z
+
+
+def _step(edges, counts):
+    """A histogram's outline as (x, y) for a line: a closed staircase down to 0."""
+    x = np.repeat(edges, 2)
+    y = np.concatenate([[0.0], np.repeat(counts, 2), [0.0]])
+    return x, y
+
+
+def reparam_image(eps, mu, sigma, rep, sf, exact, sf_sd):
+    """Left: histograms of eps and z = mu + sigma eps. Right: strips of gradient estimates.
+
+    eps: (N,) standard normal draws. rep, sf: (R,) estimates of d/dmu E[z^2] by
+    reparameterisation and the score function; exact: the true value; sf_sd: the
+    exact sd of one score-function estimate (sets the x-range, so it moves rarely).
+    """
+    view = _FIGURES.get("reparam")
+    if view is None:
+        fig = _new_figure(640, 320)
+        left = fig.add_axes((0.09, 0.16, 0.37, 0.7))
+        right = fig.add_axes((0.6, 0.16, 0.37, 0.7))
+        for ax in (left, right):
+            _style_axes(ax)
+        eps_line, = left.plot([], [], color=THEME["prior"], lw=1.5, label="ε ~ N(0, 1)")
+        z_fill, = left.fill([0, 1, 1], [0, 0, 1], color=THEME["q"], alpha=0.25, lw=0)
+        z_line, = left.plot([], [], color=THEME["q"], lw=1.5, label="z = μ + σ ε")
+        left.set_xlim(-7, 7)
+        _label_axes(left, "value", "density")
+        leg = _legend(left, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2,
+                      borderaxespad=0.2, handlelength=1.5, columnspacing=1.0)
+        rep_pts = right.scatter([], [], s=6, color=THEME["q"], alpha=0.35, lw=0)
+        sf_pts = right.scatter([], [], s=6, color=THEME["alt"], alpha=0.35, lw=0)
+        exact_line = right.axvline(0.0, color=THEME["text"], lw=1.5, ls="--")
+        right.set_ylim(-0.6, 1.6)
+        right.set_yticks([0, 1], ["score\nfunction", "reparam-\neterisation"])
+        right.grid(False, axis="y")
+        _label_axes(right, "estimate of d/dμ E[z²]", "")
+        right.set_title(" ", fontsize=THEME["font_size"] - 1, color=THEME["text"])
+        view = _FIGURES["reparam"] = _Blitted(
+            fig, [eps_line, z_fill, z_line, rep_pts, sf_pts, exact_line], overlay=[leg])
+        view.jitter = np.random.default_rng(12345).uniform(-0.3, 0.3, 1000)
+    eps_line, z_fill, z_line, rep_pts, sf_pts, exact_line = view.live
+    left, right = view.fig.axes
+    width = _HIST_EDGES[1] - _HIST_EDGES[0]
+    scale = 1.0 / (len(eps) * width)
+    eps_counts = np.histogram(eps, _HIST_EDGES)[0] * scale
+    z_counts = np.histogram(mu + sigma * eps, _HIST_EDGES)[0] * scale
+    eps_line.set_data(*_step(_HIST_EDGES, eps_counts))
+    zx, zy = _step(_HIST_EDGES, z_counts)
+    z_line.set_data(zx, zy)
+    z_fill.set_xy(np.column_stack([zx, zy]))
+    jitter = view.jitter[: len(rep)]
+    rep_pts.set_offsets(np.column_stack([rep, 1.0 + jitter]))
+    sf_pts.set_offsets(np.column_stack([sf, jitter]))
+    exact_line.set_xdata([exact, exact])
+    peak = 0.3989 * max(1.0, 1.0 / sigma)  # the taller of the two exact densities
+    top = _nice_top(1.35 * peak, _DENSITY_LADDER)  # from the exact peak: steady under resampling
+    left.set_ylim(0.0, top)
+    reach = _nice_top(3.5 * sf_sd, (0.5, 1.0, 2.0, 3.0, 5.0, 7.5, 10.0, 15.0, 20.0, 30.0, 50.0,
+                                    75.0, 100.0, 150.0, 200.0, 300.0, 500.0))
+    centre = round(exact / (reach / 2)) * (reach / 2)
+    right.set_xlim(centre - reach, centre + reach)
+    right.set_title(f"{len(rep)} estimates of each; dashed: exact",
+                    fontsize=THEME["font_size"] - 1, color=THEME["text"])
+    return view.render(layer_key=(top, reach, centre, len(rep)))
 
 
 def _rgba(canvas):
