@@ -260,3 +260,61 @@ def test_reparam_widget_redraws():
 def test_reparam_widget_rejects_bad_input(params, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         widgets.reparam(**params)
+
+
+# --- derivation --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("params, covers", [
+    ({}, True),  # the broad default q covers both modes
+    ({"x": 3.0, "mu": 1.5, "sigma": 0.4, "s": 0.8, "seed": 4}, False),  # q sits on one mode
+    ({"x": -1.0, "mu": 0.2, "sigma": 0.3, "n": 5000}, True),
+])
+def test_derivation_widget_numbers(params, covers):
+    v = _check_contract(widgets.derivation(**params))
+    full = {"x": 2.0, "mu": 0.0, "sigma": 1.5, "s": 0.5, "n": 1000, "seed": 0, **params}
+    x, mu, sigma, s = full["x"], full["mu"], full["sigma"], full["s"]
+    assert v["log_evidence"] == pytest.approx(toy.log_evidence(x, s=s), abs=1e-12)
+    assert v["elbo"] == pytest.approx(toy.elbo(x, mu, sigma, s=s), abs=1e-12)
+    assert v["recon"] - v["kl_prior"] == pytest.approx(v["elbo"], abs=1e-12)
+    assert v["kl_prior"] == pytest.approx(kl_to_standard_normal(mu, sigma))
+    assert abs(v["identity_residual"]) < 1e-6
+    assert v["kl_posterior"] >= 0
+    # independent: KL(q || p(z|x)) by quadrature of q log(q / posterior)
+    z = np.linspace(mu - 12 * sigma, mu + 12 * sigma, 40001)
+    log_q = -0.5 * ((z - mu) / sigma) ** 2 - np.log(sigma) - 0.5 * np.log(2 * np.pi)
+    integrand = np.exp(log_q) * (log_q - toy.log_posterior(x, z, s=s))
+    assert v["kl_posterior"] == pytest.approx(np.trapezoid(integrand, z), rel=1e-6, abs=1e-9)
+    # Monte Carlo: the same draws, computed directly
+    zs = mu + sigma * np.random.default_rng(full["seed"]).standard_normal(full["n"])
+    r = toy.log_joint(x, zs, s=s) + 0.5 * ((zs - mu) / sigma) ** 2 + np.log(sigma) \
+        + 0.5 * np.log(2 * np.pi)
+    assert v["elbo_mc"] == pytest.approx(r.mean(), rel=1e-12)
+    assert v["elbo_mc_se"] == pytest.approx(r.std(ddof=1) / np.sqrt(full["n"]), rel=1e-10)
+    assert v["log_mean_ratio_mc"] == pytest.approx(np.log(np.mean(np.exp(r))), rel=1e-10)
+    assert abs(v["elbo_mc"] - v["elbo"]) < 4 * v["elbo_mc_se"]
+    if covers:  # importance sampling converges to log p(x)
+        assert abs(v["log_mean_ratio_mc"] - v["log_evidence"]) < 4 * v["log_mean_ratio_mc_se"]
+    else:  # q on one of two modes: the estimate misses the mirror mode, about log 2 low
+        assert v["log_mean_ratio_mc"] < v["log_evidence"] - 0.5
+
+
+def test_derivation_widget_redraws():
+    a = _pixels(widgets.derivation()).copy()
+    for params in ({"seed": 1}, {"mu": 1.0}, {"sigma": 0.5}, {"x": 4.0}, {"s": 1.0}):
+        assert (_pixels(widgets.derivation(**params)) != a).any(), params
+    assert (_pixels(widgets.derivation()) == a).all()
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"n": 1}, "n must be a whole number from 2 to 10000, got 1"),
+    ({"n": 2.5}, "n must be a whole number from 2 to 10000"),
+    ({"sigma": 0}, "sigma must be between 0.1 and 3, got 0"),
+    ({"mu": -3.5}, "mu must be between -3 and 3, got -3.5"),
+    ({"x": 6.5}, "x must be between -1 and 6, got 6.5"),
+    ({"s": 3}, "s must be between 0.1 and 2, got 3"),
+    ({"seed": -2}, "seed must be a whole number from 0 to"),
+])
+def test_derivation_widget_rejects_bad_input(params, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        widgets.derivation(**params)

@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-__all__ = ["THEME", "kl_image", "kl_mc_image", "png_bytes", "reparam_image", "posterior_image"]
+__all__ = ["THEME", "derivation_image", "kl_image", "kl_mc_image", "png_bytes", "reparam_image", "posterior_image"]
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 THEME = {
@@ -285,6 +285,65 @@ def reparam_image(eps, mu, sigma, rep, sf, exact, sf_sd):
     right.set_title(f"{len(rep)} estimates of each; dashed: exact",
                     fontsize=THEME["font_size"] - 1, color=THEME["text"])
     return view.render(layer_key=(top, reach, centre, len(rep)))
+
+
+def derivation_image(z, post, q, r_curve, z_draws, r_draws, log_px, elbo):
+    """Top: p(z|x) (vermillion, filled) and q (blue). Bottom: the log ratio r(z).
+
+    r(z) = log p(x, z) - log q(z) = log p(x) + log p(z|x) - log q(z) on the grid
+    (blue curve) and at the draws of q (green dots); its q-average is the ELBO
+    (blue line), log p(x) is the vermillion dashed line, and the band between
+    them is the gap KL(q || p(z|x)).
+    """
+    view = _FIGURES.get("derivation")
+    if view is None:
+        fig = _new_figure(640, 420)
+        top = fig.add_axes((0.1, 0.64, 0.87, 0.29))
+        bottom = fig.add_axes((0.1, 0.11, 0.87, 0.37), sharex=top)
+        for ax in (top, bottom):
+            _style_axes(ax)
+        p_fill, = top.fill([0, 1, 1], [0, 0, 1], color=THEME["posterior"], alpha=0.25, lw=0)
+        p_line, = top.plot([], [], color=THEME["posterior"], lw=2, label="posterior p(z | x)")
+        q_fill, = top.fill([0, 1, 1], [0, 0, 1], color=THEME["q"], alpha=0.2, lw=0)
+        q_line, = top.plot([], [], color=THEME["q"], lw=2, label="q(z) = N(μ, σ²)")
+        top.set_xlim(z[0], z[-1])
+        top.tick_params(labelbottom=False)
+        top.set_ylabel("density", color=THEME["text"], fontsize=THEME["font_size"])
+        leg_top = _legend_above(top, ncol=2)
+        gap = bottom.axhspan(0, 1, color=THEME["posterior"], alpha=0.12, lw=0,
+                             label="gap = KL(q ‖ p(z|x))")
+        r_line, = bottom.plot([], [], color=THEME["q"], lw=1.5, label="log p(x,z) − log q(z)")
+        dots, = bottom.plot([], [], "o", color=THEME["mc"], ms=3, alpha=0.6,
+                            label="at draws from q")
+        lpx_line = bottom.axhline(0, color=THEME["posterior"], lw=2, ls="--", label="log p(x)")
+        elbo_line = bottom.axhline(0, color=THEME["q"], lw=2, label="ELBO = its mean")
+        _label_axes(bottom, "z", "nats")
+        leg_bottom = _legend(bottom, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=3,
+                             borderaxespad=0.2, handlelength=1.8, columnspacing=1.2)
+        view = _FIGURES["derivation"] = _Blitted(
+            fig, [p_fill, p_line, q_fill, q_line, gap, r_line, dots, lpx_line, elbo_line],
+            overlay=[leg_top, leg_bottom])
+    p_fill, p_line, q_fill, q_line, gap, r_line, dots, lpx_line, elbo_line = view.live
+    top, bottom = view.fig.axes
+    p_fill.set_xy(_band(z, post))
+    p_line.set_data(z, post)
+    q_fill.set_xy(_band(z, q))
+    q_line.set_data(z, q)
+    r_line.set_data(z, r_curve)
+    dots.set_data(z_draws, r_draws)
+    lpx_line.set_ydata([log_px, log_px])
+    elbo_line.set_ydata([elbo, elbo])
+    gap.set_y(elbo)  # a Rectangle across the axes, in data units vertically
+    gap.set_height(log_px - elbo)
+    ymax = _nice_top(1.1 * max(float(post.max()), float(q.max())), _DENSITY_LADDER)
+    top.set_ylim(0.0, ymax)
+    # bottom: from below the ELBO to a little above log p(x)
+    span = max(4.0, 1.3 * (log_px - elbo))
+    step = _nice_top(span / 3.0, (1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0))
+    lo = step * math.floor((elbo - span) / step)
+    hi = step * math.ceil((log_px + 0.5 * span) / step)
+    bottom.set_ylim(lo, hi)
+    return view.render(layer_key=(ymax, lo, hi))
 
 
 def _rgba(canvas):

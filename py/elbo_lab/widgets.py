@@ -16,7 +16,7 @@ import numpy as np
 from . import estimators, toy
 from .gaussian import kl_to_standard_normal, log_normal_pdf
 
-__all__ = ["WIDGETS", "call", "enable_plotting", "kl", "kl_mc", "posterior", "reparam"]
+__all__ = ["WIDGETS", "call", "enable_plotting", "derivation", "kl", "kl_mc", "posterior", "reparam"]
 
 _Z = np.linspace(-6.0, 6.0, 601)
 _PRIOR = np.exp(log_normal_pdf(_Z))  # N(0, 1) on _Z: the same on every call
@@ -215,7 +215,59 @@ def posterior(x=2.0, s=0.5):
     }
 
 
-WIDGETS = {"kl": kl, "posterior": posterior, "kl_mc": kl_mc, "reparam": reparam}
+def derivation(x=2.0, mu=0.0, sigma=1.5, s=0.5, n=1000, seed=0):
+    """The ELBO derivation on the toy model, at the reader's q = N(mu, sigma^2).
+
+    Exact: log p(x) (quadrature), the ELBO = recon - kl_prior (closed form), and
+    kl_posterior = KL(q || p(z|x)) (``toy.kl_to_posterior``), with the identity
+    log p(x) = ELBO + KL(q || p(z|x)) checked (identity_residual, ~1e-15).
+    Monte Carlo from n draws of q (``default_rng(seed)``, ``toy.jensen_monte_carlo``):
+    log_mean_ratio_mc = log mean p(x,z)/q(z), an estimate of log p(x), and
+    elbo_mc = mean log p(x,z)/q(z), each with its standard error. All nats.
+
+    x in [-1, 6], mu in [-3, 3], sigma in [0.1, 3], s in [0.1, 2], n whole in
+    [2, 10000] (one draw has no standard error), seed whole >= 0. The image shows
+    p(z|x) and q over z, and below them the log ratio log p(x,z)/q(z) at each z
+    with the draws, its mean (the ELBO) and log p(x): the gap between is the KL.
+    """
+    x, s = _ranged("x", x, -1.0, 6.0), _ranged("s", s, 0.1, 2.0)
+    mu, sigma = _ranged("mu", mu, -3.0, 3.0), _ranged("sigma", sigma, 0.1, 3.0)
+    n = _whole("n", n, 2, 10000)
+    seed = _whole("seed", seed, 0, 2**32 - 1)
+    terms = toy.elbo_terms(x, mu, sigma, s=s)
+    kl_post = toy.kl_to_posterior(x, mu, sigma, s=s)
+    mc = toy.jensen_monte_carlo(x, mu, sigma, n, np.random.default_rng(seed), s=s)
+    values = {
+        "log_evidence": terms["log_evidence"],
+        "log_mean_ratio_mc": mc["log_mean_ratio"],
+        "log_mean_ratio_mc_se": mc["log_mean_ratio_se"],
+        "elbo": terms["elbo"],
+        "elbo_mc": mc["mean_log_ratio"],
+        "elbo_mc_se": mc["mean_log_ratio_se"],
+        "recon": terms["recon"],
+        "kl_prior": terms["kl_prior"],
+        "kl_posterior": kl_post,
+        "identity_residual": terms["log_evidence"] - (terms["elbo"] + kl_post),
+    }
+    # the draws again (the same generator state) for the figure's dots: at most 150
+    z_draws = mu + sigma * np.random.default_rng(seed).standard_normal(min(n, 150))
+    r_draws = toy.log_joint(x, z_draws, s=s) - log_normal_pdf(z_draws, mu, sigma)
+    q = np.exp(log_normal_pdf(_TOY_Z, mu, sigma))
+    post = toy.posterior_pdf(x, _TOY_Z, s=s)
+    r_curve = toy.log_joint(x, _TOY_Z, s=s) - np.log(np.maximum(q, 1e-300))
+    return {
+        "image": _draw("derivation_image", _TOY_Z, post, q, r_curve, z_draws, r_draws,
+                       values["log_evidence"], values["elbo"]),
+        "values": values,
+        "summary": (f"log p(x) = {values['log_evidence']:.3f} nats equals the ELBO "
+                    f"{values['elbo']:.3f} plus KL(q || p(z|x)) = {kl_post:.3f}; from {n} "
+                    f"samples of q the Monte Carlo estimates are {values['log_mean_ratio_mc']:.3f} "
+                    f"for log p(x) and {values['elbo_mc']:.3f} for the ELBO."),
+    }
+
+
+WIDGETS = {"kl": kl, "posterior": posterior, "kl_mc": kl_mc, "reparam": reparam,
+           "derivation": derivation}
 
 
 def call(name, params):
