@@ -318,3 +318,51 @@ def test_derivation_widget_redraws():
 def test_derivation_widget_rejects_bad_input(params, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         widgets.derivation(**params)
+
+
+# --- tension -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("x, beta, s", [(2.0, 1.0, 0.5), (2.0, 0.01, 0.5), (4.0, 8.0, 0.3),
+                                        (-1.0, 2.5, 1.0)])
+def test_tension_widget_is_the_beta_optimum(x, beta, s):
+    v = _check_contract(widgets.tension(x=x, beta=beta, s=s))
+    opt = toy.beta_optimum(x, beta, s=s)
+    for key in ("mu", "sigma", "recon", "kl", "elbo", "gap", "log_evidence", "beta"):
+        assert v[key] == opt[key], key
+    assert v["elbo"] == pytest.approx(v["recon"] - v["kl"])
+    assert v["gap"] == pytest.approx(v["log_evidence"] - v["elbo"], abs=1e-12)
+    # independent check: no nearby Gaussian does better on recon - beta * KL
+    def objective(mu, sigma):
+        return (toy.expected_log_likelihood(x, mu, sigma, s=s)
+                - beta * kl_to_standard_normal(mu, sigma))
+    best = objective(v["mu"], v["sigma"])
+    for dmu, dsig in [(1e-3, 0), (-1e-3, 0), (0, 1e-3 * v["sigma"]), (0, -1e-3 * v["sigma"])]:
+        assert objective(v["mu"] + dmu, v["sigma"] + dsig) <= best + 1e-12
+
+
+def test_tension_widget_beta_trades_reconstruction_for_kl():
+    small, large = (widgets.tension(beta=b)["values"] for b in (0.1, 4.0))
+    assert small["recon"] > large["recon"] and small["kl"] > large["kl"]
+    assert small["sigma"] < large["sigma"]
+
+
+def test_tension_widget_redraws():
+    a = _pixels(widgets.tension()).copy()
+    for params in ({"beta": 3.0}, {"x": 4.0}, {"s": 1.0}):
+        assert (_pixels(widgets.tension(**params)) != a).any(), params
+    assert (_pixels(widgets.tension()) == a).all()
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"beta": 0}, "beta must be at least 0.01: at beta = 0 the best q shrinks to a point"),
+    ({"beta": 0.005}, "beta must be at least 0.01"),
+    ({"beta": -1}, "beta must be between 0.01 and 8, got -1"),
+    ({"beta": 9}, "beta must be between 0.01 and 8, got 9"),
+    ({"beta": float("nan")}, "beta must be a finite number"),
+    ({"x": -2}, "x must be between -1 and 6, got -2"),
+    ({"s": 0}, "s must be between 0.1 and 2, got 0"),
+])
+def test_tension_widget_rejects_bad_input(params, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        widgets.tension(**params)

@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-__all__ = ["THEME", "derivation_image", "kl_image", "kl_mc_image", "png_bytes", "reparam_image", "posterior_image"]
+__all__ = ["THEME", "derivation_image", "kl_image", "kl_mc_image", "png_bytes", "reparam_image", "tension_image", "posterior_image"]
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 THEME = {
@@ -344,6 +344,52 @@ def derivation_image(z, post, q, r_curve, z_draws, r_draws, log_px, elbo):
     hi = step * math.ceil((log_px + 0.5 * span) / step)
     bottom.set_ylim(lo, hi)
     return view.render(layer_key=(ymax, lo, hi))
+
+
+_TERMS = ("recon", "kl", "elbo", "gap")
+_TERM_LABELS = ("recon", "KL", "ELBO", "gap")
+
+
+def tension_image(z, post, q, values):
+    """Left: p(z|x) (filled) and the beta-optimal q*. Right: bars of recon, KL, ELBO, gap."""
+    view = _FIGURES.get("tension")
+    if view is None:
+        fig = _new_figure(640, 300)
+        ax = fig.add_axes((0.08, 0.17, 0.58, 0.72))
+        bars_ax = fig.add_axes((0.78, 0.17, 0.2, 0.72))
+        for a in (ax, bars_ax):
+            _style_axes(a)
+        p_fill, = ax.fill([0, 1, 1], [0, 0, 1], color=THEME["posterior"], alpha=0.25, lw=0)
+        p_line, = ax.plot([], [], color=THEME["posterior"], lw=2, label="posterior p(z | x)")
+        q_line, = ax.plot([], [], color=THEME["q"], lw=2.5, label="best q for this β")
+        ax.set_xlim(z[0], z[-1])
+        _label_axes(ax, "z", "density")
+        legend = _legend_above(ax, ncol=2)
+        colours = [THEME["mc"], THEME["q"], THEME["text"], THEME["posterior"]]
+        bars = bars_ax.barh(range(4), [0.0] * 4, color=colours, height=0.65)
+        bars_ax.set_yticks(range(4), _TERM_LABELS)
+        bars_ax.invert_yaxis()
+        bars_ax.axvline(0.0, color=THEME["text"], lw=0.8)
+        bars_ax.grid(False, axis="y")
+        bars_ax.set_xlabel("nats", color=THEME["text"], fontsize=THEME["font_size"])
+        view = _FIGURES["tension"] = _Blitted(fig, [p_fill, p_line, q_line, *bars],
+                                              overlay=[legend])
+    p_fill, p_line, q_line, *bars = view.live
+    ax, bars_ax = view.fig.axes
+    p_fill.set_xy(_band(z, post))
+    p_line.set_data(z, post)
+    q_line.set_data(z, q)
+    numbers = [values[key] for key in _TERMS]
+    for bar, number in zip(bars, numbers):
+        bar.set_x(min(number, 0.0))
+        bar.set_width(abs(number))
+    top = _nice_top(1.1 * max(float(post.max()), float(q.max())), _DENSITY_LADDER)
+    ax.set_ylim(0.0, top)
+    ladder = (1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 30.0, 50.0, 100.0, 200.0, 500.0)
+    left = -_nice_top(max(0.0, -min(numbers)), ladder) if min(numbers) < 0 else 0.0
+    right = _nice_top(max(0.0, max(numbers)), ladder) if max(numbers) > 0 else 1.0
+    bars_ax.set_xlim(left, right)
+    return view.render(layer_key=(top, left, right))
 
 
 def _rgba(canvas):

@@ -16,7 +16,7 @@ import numpy as np
 from . import estimators, toy
 from .gaussian import kl_to_standard_normal, log_normal_pdf
 
-__all__ = ["WIDGETS", "call", "enable_plotting", "derivation", "kl", "kl_mc", "posterior", "reparam"]
+__all__ = ["WIDGETS", "call", "enable_plotting", "derivation", "kl", "kl_mc", "posterior", "reparam", "tension"]
 
 _Z = np.linspace(-6.0, 6.0, 601)
 _PRIOR = np.exp(log_normal_pdf(_Z))  # N(0, 1) on _Z: the same on every call
@@ -266,8 +266,44 @@ def derivation(x=2.0, mu=0.0, sigma=1.5, s=0.5, n=1000, seed=0):
     }
 
 
+BETA_MIN = 0.01  # below this the best q collapses towards a point and its KL blows up
+
+
+def tension(x=2.0, beta=1.0, s=0.5):
+    """The beta tension: the Gaussian q* maximising E_q[log p(x|z)] - beta KL(q || p(z)).
+
+    q* = ``toy.beta_optimum(x, beta, s)``, found exactly. Small beta favours
+    reconstruction (q* narrows onto a mode), large beta pulls q* to the prior.
+    beta must be at least 0.01 (``BETA_MIN``): at beta = 0 the optimum is a point
+    mass, with an infinite KL, which no number can show.
+
+    x in [-1, 6], beta in [0.01, 8], s in [0.1, 2]. values (nats): mu, sigma of
+    q*; recon, kl (to the prior), elbo = recon - kl, gap = log p(x) - elbo =
+    KL(q* || p(z|x)), log_evidence; beta.
+    """
+    x, s = _ranged("x", x, -1.0, 6.0), _ranged("s", s, 0.1, 2.0)
+    beta = _number("beta", beta)
+    if math.isfinite(beta) and 0.0 <= beta < BETA_MIN:
+        raise ValueError("beta must be at least 0.01: at beta = 0 the best q shrinks to a point "
+                         "(sigma -> 0) and its KL to the prior is infinite")
+    beta = _ranged("beta", beta, BETA_MIN, 8.0)
+    opt = toy.beta_optimum(x, beta, s=s)
+    values = {key: float(opt[key]) for key in ("mu", "sigma", "recon", "kl", "elbo", "gap",
+                                                "log_evidence", "beta")}
+    q = np.exp(log_normal_pdf(_TOY_Z, values["mu"], values["sigma"]))
+    post = toy.posterior_pdf(x, _TOY_Z, s=s)
+    return {
+        "image": _draw("tension_image", _TOY_Z, post, q, values),
+        "values": values,
+        "summary": (f"At beta = {beta:.2f} the best Gaussian q has mean {values['mu']:.2f} and sd "
+                    f"{values['sigma']:.2f}: reconstruction {values['recon']:.2f}, KL "
+                    f"{values['kl']:.2f}, ELBO {values['elbo']:.2f} and gap {values['gap']:.2f} "
+                    f"nats below log p(x) = {values['log_evidence']:.2f}."),
+    }
+
+
 WIDGETS = {"kl": kl, "posterior": posterior, "kl_mc": kl_mc, "reparam": reparam,
-           "derivation": derivation}
+           "derivation": derivation, "tension": tension}
 
 
 def call(name, params):
