@@ -366,3 +366,44 @@ def test_tension_widget_redraws():
 def test_tension_widget_rejects_bad_input(params, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         widgets.tension(**params)
+
+
+# --- kl_direction ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("x, s", [(2.0, 0.5), (-1.0, 0.5), (6.0, 0.1), (1.0, 2.0)])
+def test_kl_direction_widget_fits(x, s):
+    v = _check_contract(widgets.kl_direction(x=x, s=s))
+    rev, fwd = toy.fit_reverse_kl(x, s=s), toy.fit_forward_kl(x, s=s)
+    assert (v["rev_mu"], v["rev_sigma"], v["rev_gap"]) == (rev["mu"], rev["sigma"], rev["gap"])
+    assert (v["fwd_mu"], v["fwd_sigma"], v["fwd_kl"]) == (fwd["mu"], fwd["sigma"],
+                                                          fwd["forward_kl"])
+    # independent: the forward fit matches the posterior's variance, by quadrature on a grid
+    z, p = toy.posterior_grid(x, s=s, n=40001, half_width=8.0)
+    assert v["fwd_sigma"] == pytest.approx(np.sqrt(np.trapezoid(z * z * p, z)), rel=1e-6)
+    assert v["fwd_mu"] == 0.0
+    # the reverse fit's gap is KL(q || p(z|x)) = log p(x) - ELBO(q)
+    assert v["rev_gap"] == pytest.approx(toy.kl_to_posterior(x, v["rev_mu"], v["rev_sigma"], s=s))
+
+
+def test_kl_direction_widget_reverse_fit_is_mode_seeking():
+    v = widgets.kl_direction(x=2.0, s=0.5)["values"]
+    assert v["rev_mu"] > 1.0 and v["rev_sigma"] < 0.5 * v["fwd_sigma"]
+    assert v["rev_gap"] == pytest.approx(np.log(2), abs=0.05)  # misses the mirror mode's mass
+
+
+def test_kl_direction_widget_redraws():
+    a = _pixels(widgets.kl_direction()).copy()
+    assert (_pixels(widgets.kl_direction(x=4.0)) != a).any()
+    assert (_pixels(widgets.kl_direction(s=1.0)) != a).any()
+    assert (_pixels(widgets.kl_direction()) == a).all()
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"x": 10}, "x must be between -1 and 6, got 10"),
+    ({"s": -0.5}, "s must be between 0.1 and 2, got -0.5"),
+    ({"x": None}, "x must be a number, got None"),
+])
+def test_kl_direction_widget_rejects_bad_input(params, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        widgets.kl_direction(**params)

@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-__all__ = ["THEME", "derivation_image", "kl_image", "kl_mc_image", "png_bytes", "reparam_image", "tension_image", "posterior_image"]
+__all__ = ["THEME", "derivation_image", "kl_direction_image", "kl_image", "kl_mc_image", "png_bytes", "reparam_image", "tension_image", "posterior_image"]
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 THEME = {
@@ -22,7 +22,8 @@ THEME = {
     "accent": "#D55E00",
     "posterior": "#D55E00",  # the exact posterior p(z|x) (vermillion)
     "mc": "#009E73",  # Monte Carlo estimates (bluish green)
-    "alt": "#E69F00",  # a second estimator or fit (orange)
+    "alt": "#E69F00",  # a second estimator (orange)
+    "forward": "#CC79A7",  # the forward-KL (mass-covering) fit (reddish purple)
     "text": "#222222",
     "grid": "#e4e4e4",
     "background": "#ffffff",
@@ -130,10 +131,10 @@ def _legend(ax, loc="upper right", **kw):
                      fontsize=THEME["font_size"] - 1, **kw)
 
 
-def _legend_above(ax, ncol):
+def _legend_above(ax, ncol, columnspacing=1.5):
     """A legend in one row above the axes, where it can never hide a curve."""
     return _legend(ax, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=ncol,
-                   borderaxespad=0.2, handlelength=2.0, columnspacing=1.5)
+                   borderaxespad=0.2, handlelength=2.0, columnspacing=columnspacing)
 
 
 _DENSITY_LADDER = (0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0, 32.0)
@@ -390,6 +391,34 @@ def tension_image(z, post, q, values):
     right = _nice_top(max(0.0, max(numbers)), ladder) if max(numbers) > 0 else 1.0
     bars_ax.set_xlim(left, right)
     return view.render(layer_key=(top, left, right))
+
+
+def kl_direction_image(z, post, q_rev, q_fwd):
+    """The posterior (filled), the reverse-KL fit (blue) and the forward-KL fit (purple, dashed)."""
+    view = _FIGURES.get("kl_direction")
+    if view is None:
+        fig = _new_figure(640, 300)
+        ax = fig.add_axes((0.08, 0.17, 0.9, 0.72))
+        _style_axes(ax)
+        p_fill, = ax.fill([0, 1, 1], [0, 0, 1], color=THEME["posterior"], alpha=0.25, lw=0)
+        p_line, = ax.plot([], [], color=THEME["posterior"], lw=2, label="p(z | x)")
+        rev, = ax.plot([], [], color=THEME["q"], lw=2.5, label="reverse KL: mode-seeking")
+        fwd, = ax.plot([], [], color=THEME["forward"], lw=2.5, ls="--",
+                       label="forward KL: mass-covering")
+        ax.set_xlim(z[0], z[-1])
+        _label_axes(ax, "z", "density")
+        legend = _legend_above(ax, ncol=3, columnspacing=1.0)
+        view = _FIGURES["kl_direction"] = _Blitted(fig, [p_fill, p_line, rev, fwd],
+                                                   overlay=[legend])
+    p_fill, p_line, rev, fwd = view.live
+    p_fill.set_xy(_band(z, post))
+    p_line.set_data(z, post)
+    rev.set_data(z, q_rev)
+    fwd.set_data(z, q_fwd)
+    peak = max(float(post.max()), float(q_rev.max()), float(q_fwd.max()))
+    top = _nice_top(1.1 * peak, _DENSITY_LADDER)
+    view.fig.axes[0].set_ylim(0.0, top)
+    return view.render(layer_key=top)
 
 
 def _rgba(canvas):

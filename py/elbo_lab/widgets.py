@@ -16,7 +16,7 @@ import numpy as np
 from . import estimators, toy
 from .gaussian import kl_to_standard_normal, log_normal_pdf
 
-__all__ = ["WIDGETS", "call", "enable_plotting", "derivation", "kl", "kl_mc", "posterior", "reparam", "tension"]
+__all__ = ["WIDGETS", "call", "enable_plotting", "derivation", "kl", "kl_direction", "kl_mc", "posterior", "reparam", "tension"]
 
 _Z = np.linspace(-6.0, 6.0, 601)
 _PRIOR = np.exp(log_normal_pdf(_Z))  # N(0, 1) on _Z: the same on every call
@@ -302,8 +302,35 @@ def tension(x=2.0, beta=1.0, s=0.5):
     }
 
 
+def kl_direction(x=2.0, s=0.5):
+    """Forward vs reverse KL: two best Gaussian fits to the toy posterior.
+
+    Reverse KL(q || p(z|x)) (the ELBO's) is mode-seeking: ``toy.fit_reverse_kl``
+    puts q on one mode. Forward KL(p(z|x) || q) is mass-covering:
+    ``toy.fit_forward_kl`` matches the posterior's mean and variance.
+    x in [-1, 6], s in [0.1, 2]. values (nats for divergences): rev_mu, rev_sigma,
+    rev_gap = KL(q_rev || p(z|x)); fwd_mu, fwd_sigma, fwd_kl = KL(p(z|x) || q_fwd).
+    """
+    x, s = _ranged("x", x, -1.0, 6.0), _ranged("s", s, 0.1, 2.0)
+    rev, fwd = toy.fit_reverse_kl(x, s=s), toy.fit_forward_kl(x, s=s)
+    values = {"rev_mu": rev["mu"], "rev_sigma": rev["sigma"], "rev_gap": rev["gap"],
+              "fwd_mu": fwd["mu"], "fwd_sigma": fwd["sigma"], "fwd_kl": fwd["forward_kl"]}
+    post = toy.posterior_pdf(x, _TOY_Z, s=s)
+    q_rev = np.exp(log_normal_pdf(_TOY_Z, rev["mu"], rev["sigma"]))
+    q_fwd = np.exp(log_normal_pdf(_TOY_Z, fwd["mu"], fwd["sigma"]))
+    return {
+        "image": _draw("kl_direction_image", _TOY_Z, post, q_rev, q_fwd),
+        "values": values,
+        "summary": (f"Minimising KL(q || p) puts q at mean {rev['mu']:.2f} with sd "
+                    f"{rev['sigma']:.2f}{' (on one of the two modes)' if rev['mu'] > 0 else ''}; "
+                    f"minimising KL(p || q) gives mean {fwd['mu']:.2f} and sd "
+                    f"{fwd['sigma']:.2f}, covering the whole posterior."),
+    }
+
+
 WIDGETS = {"kl": kl, "posterior": posterior, "kl_mc": kl_mc, "reparam": reparam,
-           "derivation": derivation, "tension": tension}
+           "derivation": derivation, "tension": tension,
+           "kl_direction": kl_direction}
 
 
 def call(name, params):
