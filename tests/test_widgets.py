@@ -407,3 +407,118 @@ def test_kl_direction_widget_redraws():
 def test_kl_direction_widget_rejects_bad_input(params, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         widgets.kl_direction(**params)
+
+
+# --- the pretrained VAE: generate, decode_at, latent ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def beta1():
+    from elbo_lab import vae
+
+    return vae.load_pretrained("beta1")
+
+
+def _log_std_normal_2d(z):
+    return -0.5 * np.sum(z * z, axis=-1) - np.log(2 * np.pi)
+
+
+@pytest.mark.parametrize("n, seed", [(16, 0), (1, 5), (64.0, 2)])
+def test_generate_widget(beta1, n, seed):
+    out = widgets.generate(n=n, seed=seed)
+    v = _check_contract(out)
+    z = np.random.default_rng(seed).standard_normal((int(n), 2))
+    assert v["n"] == int(n)
+    assert v["mean_log_prior"] == pytest.approx(np.mean(_log_std_normal_2d(z)), rel=1e-12)
+    # the decoded digits are in the picture: the mosaic holds the decoder's mean images
+    mosaic = figures._FIGURES["generate"].live[1].get_array()
+    images = beta1.decode(z)
+    assert np.allclose(mosaic[:8, :8], images[0].reshape(8, 8))
+    if n > 1:
+        assert np.allclose(mosaic[:8, 9:17], images[1].reshape(8, 8))
+
+
+def test_generate_widget_redraws():
+    a = _pixels(widgets.generate()).copy()
+    assert (_pixels(widgets.generate(seed=1)) != a).any()
+    assert (_pixels(widgets.generate(n=4)) != a).any()
+    assert (_pixels(widgets.generate()) == a).all()
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"n": 0}, "n must be a whole number from 1 to 64, got 0"),
+    ({"n": 65}, "n must be a whole number from 1 to 64, got 65"),
+    ({"n": 3.5}, "n must be a whole number from 1 to 64, got 3.5"),
+    ({"seed": -1}, "seed must be a whole number from 0 to"),
+])
+def test_generate_widget_rejects_bad_input(params, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        widgets.generate(**params)
+
+
+@pytest.mark.parametrize("z1, z2", [(0.0, 0.0), (1.5, -2.0), (-3.0, 3.0)])
+def test_decode_at_widget(beta1, z1, z2):
+    v = _check_contract(widgets.decode_at(z1=z1, z2=z2))
+    assert (v["z1"], v["z2"]) == (z1, z2)
+    assert v["log_prior"] == pytest.approx(_log_std_normal_2d(np.array([z1, z2])))
+    shown = figures._FIGURES["decode_at"].live[1].get_array()
+    assert np.allclose(shown, beta1.decode(np.array([[z1, z2]]))[0].reshape(8, 8))
+
+
+def test_decode_at_widget_redraws_and_is_fast():
+    import time
+
+    a = _pixels(widgets.decode_at()).copy()
+    assert (_pixels(widgets.decode_at(z1=2.0)) != a).any()
+    assert (_pixels(widgets.decode_at(z2=-1.0)) != a).any()
+    assert (_pixels(widgets.decode_at()) == a).all()
+    start = time.perf_counter()
+    for i in range(10):
+        widgets.decode_at(z1=0.1 * i)
+    assert (time.perf_counter() - start) / 10 < 0.1  # generous: about 2 ms natively
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"z1": 3.5}, "z1 must be between -3 and 3, got 3.5"),
+    ({"z2": "up"}, "z2 must be a number, got 'up'"),
+    ({"z2": float("inf")}, "z2 must be a finite number"),
+])
+def test_decode_at_widget_rejects_bad_input(params, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        widgets.decode_at(**params)
+
+
+@pytest.mark.parametrize("classes, model", [("0123456789", "beta1"), ("17", "beta1"),
+                                            ("3", "beta4"), ("9900", "beta4")])
+def test_latent_widget(classes, model):
+    from elbo_lab import data, vae
+
+    v = _check_contract(widgets.latent(classes=classes, model=model))
+    _, _, x_test, y_test = data.load_split()
+    keep = np.isin(y_test, [int(c) for c in classes])
+    mu, log_var = vae.load_pretrained(model).encode(x_test[keep])
+    kl = 0.5 * np.sum(mu**2 + np.exp(log_var) - 1 - log_var, axis=1)
+    assert v["n_points"] == keep.sum() and v["model"] == model
+    assert v["mean_kl"] == pytest.approx(kl.mean(), rel=1e-12)
+    if classes == "0123456789":  # the whole test set: the figure recorded at pretraining
+        assert v["mean_kl"] == pytest.approx(vae.load_pretrained(model).meta["test_kl"], rel=1e-6)
+    shown = figures._FIGURES["latent"].live
+    assert sum(len(group.get_offsets()) for group in shown) == keep.sum()
+
+
+def test_latent_widget_redraws():
+    a = _pixels(widgets.latent()).copy()
+    assert (_pixels(widgets.latent(classes="01")) != a).any()
+    assert (_pixels(widgets.latent(model="beta4")) != a).any()
+    assert (_pixels(widgets.latent()) == a).all()
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"classes": ""}, "choose at least one class"),
+    ({"classes": "1a"}, "classes must contain only the digits 0-9, got 'a'"),
+    ({"classes": 17}, "classes must be a string of digits"),
+    ({"model": "beta2"}, 'model must be "beta1" or "beta4", got \'beta2\''),
+])
+def test_latent_widget_rejects_bad_input(params, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        widgets.latent(**params)

@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-__all__ = ["THEME", "derivation_image", "kl_direction_image", "kl_image", "kl_mc_image", "png_bytes", "reparam_image", "tension_image", "posterior_image"]
+__all__ = ["decode_at_image", "generate_image", "latent_image", "THEME", "derivation_image", "kl_direction_image", "kl_image", "kl_mc_image", "png_bytes", "reparam_image", "tension_image", "posterior_image"]
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 THEME = {
@@ -419,6 +419,170 @@ def kl_direction_image(z, post, q_rev, q_fwd):
     top = _nice_top(1.1 * peak, _DENSITY_LADDER)
     view.fig.axes[0].set_ylim(0.0, top)
     return view.render(layer_key=top)
+
+
+_LATENT_LIM = 3.5  # the latent plane is drawn over [-3.5, 3.5]^2
+
+
+def _latent_plane(ax):
+    """Square axes over the latent plane with the prior's 1 and 2 sd circles (dashed grey)."""
+    from matplotlib.patches import Circle
+
+    _style_axes(ax)
+    for radius in (1.0, 2.0):
+        ax.add_patch(Circle((0, 0), radius, fill=False, ec=THEME["prior"], lw=1.2, ls="--"))
+    ax.text(0.72, -0.62, "1σ", color=THEME["prior"], fontsize=THEME["font_size"] - 2)
+    ax.text(1.44, -1.34, "2σ", color=THEME["prior"], fontsize=THEME["font_size"] - 2)
+    ax.set_xlim(-_LATENT_LIM, _LATENT_LIM)
+    ax.set_ylim(-_LATENT_LIM, _LATENT_LIM)
+    ax.set_aspect("equal")
+    _label_axes(ax, "z₁", "z₂")
+
+
+def _digit_axes(ax):
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_color(THEME["grid"])
+
+
+def _mosaic(images, cols, gap=1, fill=np.nan):
+    """(N, 64) images -> one array of 8x8 tiles, ``cols`` per row, ``gap`` pixels apart."""
+    n = len(images)
+    rows = -(-n // cols)
+    size = 8 + gap
+    out = np.full((rows * size - gap, cols * size - gap), fill)
+    for i, img in enumerate(images):
+        r, c = divmod(i, cols)
+        out[r * size : r * size + 8, c * size : c * size + 8] = img.reshape(8, 8)
+    return out
+
+
+def _grey_cmap():
+    from matplotlib import colormaps
+
+    cmap = colormaps["gray_r"].copy()
+    cmap.set_bad(THEME["background"])
+    return cmap
+
+
+def generate_image(z, images):
+    """Left: n latent draws, numbered, on the prior's circles. Right: their decoded digits."""
+    view = _FIGURES.get("generate")
+    if view is None:
+        fig = _new_figure(640, 320)
+        plane = fig.add_axes((0.08, 0.14, 0.4, 0.8))
+        grid = fig.add_axes((0.55, 0.06, 0.42, 0.88))
+        _latent_plane(plane)
+        _digit_axes(grid)
+        points = plane.scatter([], [], s=16, color=THEME["q"], zorder=3)
+        labels = [plane.text(0, 0, str(i + 1), fontsize=7, color=THEME["text"], zorder=4,
+                             ha="left", va="bottom") for i in range(64)]
+        mosaic = grid.imshow(np.zeros((8, 8)), cmap=_grey_cmap(), vmin=0, vmax=1,
+                             interpolation="nearest")
+        tile_labels = [grid.text(0, 0, str(i + 1), fontsize=6, color=THEME["q"], ha="left",
+                                 va="top") for i in range(64)]
+        view = _FIGURES["generate"] = _Blitted(fig, [points, mosaic, *labels, *tile_labels])
+    points, mosaic = view.live[:2]
+    labels, tile_labels = view.live[2:66], view.live[66:]
+    n = len(z)
+    points.set_offsets(z)
+    for i, label in enumerate(labels):
+        label.set_visible(i < n)
+        if i < n:
+            label.set_position((z[i, 0] + 0.06, z[i, 1] + 0.06))
+    cols = max(1, math.ceil(math.sqrt(n)))
+    tiles = _mosaic(images, cols)
+    mosaic.set_data(tiles)
+    rows, width = tiles.shape[0], tiles.shape[1]
+    mosaic.set_extent((-0.5, width - 0.5, rows - 0.5, -0.5))
+    for i, label in enumerate(tile_labels):
+        label.set_visible(i < n and n <= 36)  # beyond 6 x 6 the numbers would crowd the digits
+        if i < n:
+            r, c = divmod(i, cols)
+            label.set_position((c * 9 - 0.4, r * 9 - 0.5))
+    grid = view.fig.axes[1]
+    grid.set_xlim(-0.5, width - 0.5)
+    grid.set_ylim(rows - 0.5, -1.8)
+    return view.render(layer_key=(rows, width))
+
+
+def decode_at_image(z1, z2, image):
+    """Left: the latent plane with a marker at (z1, z2). Right: the decoded digit, large."""
+    view = _FIGURES.get("decode_at")
+    if view is None:
+        fig = _new_figure(640, 320)
+        plane = fig.add_axes((0.08, 0.14, 0.4, 0.8))
+        digit = fig.add_axes((0.58, 0.1, 0.36, 0.8))
+        _latent_plane(plane)
+        _digit_axes(digit)
+        marker, = plane.plot([0], [0], "o", ms=10, mfc=THEME["q"], mec="white", mew=1.5,
+                             zorder=3)
+        picture = digit.imshow(np.zeros((8, 8)), cmap=_grey_cmap(), vmin=0, vmax=1,
+                               interpolation="nearest")
+        digit.set_title("decoded mean image", fontsize=THEME["font_size"] - 1,
+                        color=THEME["text"])
+        view = _FIGURES["decode_at"] = _Blitted(fig, [marker, picture])
+    marker, picture = view.live
+    marker.set_data([z1], [z2])
+    picture.set_data(image.reshape(8, 8))
+    return view.render(layer_key=0)
+
+
+# Ten classes: the eight Okabe-Ito colours (black as dark grey) plus two of Paul Tol's,
+# and each point is drawn as its digit, so the classes never rest on colour alone.
+DIGIT_COLOURS = ("#E69F00", "#56B4E9", "#009E73", "#D4B000", "#0072B2", "#D55E00",
+                 "#CC79A7", "#444444", "#882255", "#44AA99")
+_MANIFOLD_Z = np.linspace(-2.5, 2.5, 12)
+
+
+def latent_image(mu, labels, chosen, model_name):
+    """Left: encoder means of the test digits of the chosen classes. Right: the decoded manifold.
+
+    mu: (N, 2) encoder means; labels: (N,) digits; chosen: list of digits to show.
+    The manifold (a 12 x 12 grid of z decoded) depends only on the model, so it is
+    part of the cached layer.
+    """
+    view = _FIGURES.get("latent")
+    if view is None:
+        fig = _new_figure(640, 360)
+        plane = fig.add_axes((0.08, 0.12, 0.4, 0.72))
+        manifold = fig.add_axes((0.56, 0.12, 0.4, 0.72))
+        _latent_plane(plane)
+        _digit_axes(manifold)
+        groups = [plane.scatter([], [], s=30, marker=f"${d}$", color=DIGIT_COLOURS[d],
+                                linewidths=0.3, label=f"class {d}") for d in range(10)]
+        legend = plane.legend(groups, [str(d) for d in range(10)], loc="lower left",
+                              bbox_to_anchor=(0.0, 1.0), ncol=10, frameon=False,
+                              borderaxespad=0.1, handlelength=0, handletextpad=0,
+                              columnspacing=1.2, fontsize=THEME["font_size"] + 1)
+        for d, (handle, text) in enumerate(zip(legend.legend_handles, legend.get_texts())):
+            handle.set_visible(False)  # the label is the digit itself, in its class colour
+            text.set_color(DIGIT_COLOURS[d])
+            text.set_fontweight("bold")
+        picture = manifold.imshow(np.zeros((8, 8)), cmap=_grey_cmap(), vmin=0, vmax=1,
+                                  interpolation="nearest")
+        manifold.set_xlabel("z₁ from −2.5 to 2.5", color=THEME["text"],
+                            fontsize=THEME["font_size"] - 1)
+        manifold.set_ylabel("z₂ from −2.5 (bottom) to 2.5", color=THEME["text"],
+                            fontsize=THEME["font_size"] - 1)
+        view = _FIGURES["latent"] = _Blitted(fig, groups, overlay=[legend])
+        view.manifold = picture
+    for d, group in enumerate(view.live):
+        group.set_offsets(mu[labels == d] if d in chosen else np.empty((0, 2)))
+    if view.key != model_name:  # the manifold belongs to the static layer
+        from . import widgets
+
+        zz1, zz2 = np.meshgrid(_MANIFOLD_Z, _MANIFOLD_Z[::-1])  # z2 grows upwards
+        grid_z = np.column_stack([zz1.ravel(), zz2.ravel()])
+        tiles = _mosaic(widgets._model(model_name).decode(grid_z), cols=len(_MANIFOLD_Z))
+        view.manifold.set_data(tiles)
+        view.manifold.set_extent((-0.5, tiles.shape[1] - 0.5, tiles.shape[0] - 0.5, -0.5))
+        view.fig.axes[0].set_title(f"test digits: {model_name} encoder means", pad=24,
+                                   fontsize=THEME["font_size"] - 1, color=THEME["text"])
+        view.fig.axes[1].set_title(f"decoded manifold: {model_name}", pad=24,
+                                   fontsize=THEME["font_size"] - 1, color=THEME["text"])
+    return view.render(layer_key=model_name)
 
 
 def _rgba(canvas):

@@ -16,7 +16,9 @@ import numpy as np
 from . import estimators, toy
 from .gaussian import kl_to_standard_normal, log_normal_pdf
 
-__all__ = ["WIDGETS", "call", "enable_plotting", "derivation", "kl", "kl_direction", "kl_mc", "posterior", "reparam", "tension"]
+__all__ = ["WIDGETS", "architecture", "call", "decode_at", "derivation", "dynamics",
+           "enable_plotting", "generate", "kl", "kl_direction", "kl_mc", "latent", "posterior",
+           "reparam", "tension"]
 
 _Z = np.linspace(-6.0, 6.0, 601)
 _PRIOR = np.exp(log_normal_pdf(_Z))  # N(0, 1) on _Z: the same on every call
@@ -328,9 +330,116 @@ def kl_direction(x=2.0, s=0.5):
     }
 
 
+# --- the pretrained VAE on the 8x8 digits ------------------------------------------------
+
+_MODELS = {}  # name -> VAE, loaded on first use (the weights are read from the package)
+
+
+def _model(name="beta1"):
+    model = _MODELS.get(name)
+    if model is None:
+        from . import vae
+
+        model = _MODELS[name] = vae.load_pretrained(name)
+    return model
+
+
+def _log_prior(z):
+    """log N(z; 0, I) for each row of z (N, 2), nats."""
+    return np.sum(log_normal_pdf(z), axis=-1)
+
+
+def generate(n=16, seed=0):
+    """The generative story with the pretrained beta = 1 VAE: z ~ N(0, I), then decode.
+
+    Draws n latent points from ``default_rng(seed)`` and decodes each to its mean
+    image (each pixel's probability of ink). n whole in [1, 64], seed whole >= 0.
+    values: n, mean_log_prior (the mean of log N(z; 0, I) over the draws, nats).
+    """
+    n = _whole("n", n, 1, 64)
+    seed = _whole("seed", seed, 0, 2**32 - 1)
+    z = np.random.default_rng(seed).standard_normal((n, 2))
+    images = _model("beta1").decode(z)  # (n, 64) in [0, 1]
+    mean_log_prior = float(np.mean(_log_prior(z)))
+    return {
+        "image": _draw("generate_image", z, images),
+        "values": {"n": n, "mean_log_prior": mean_log_prior},
+        "summary": (f"{n} point{'s' if n > 1 else ''} drawn from the prior N(0, I) "
+                    f"(mean log density {mean_log_prior:.2f} nats) and decoded into "
+                    f"{'digits' if n > 1 else 'a digit'} by the pretrained VAE."),
+    }
+
+
+def decode_at(z1=0.0, z2=0.0):
+    """The pretrained beta = 1 VAE's decoded mean image at one latent point (z1, z2).
+
+    z1, z2 in [-3, 3]. values: z1, z2, log_prior = log N(z; 0, I) in nats.
+    """
+    z1, z2 = _ranged("z1", z1, -3.0, 3.0), _ranged("z2", z2, -3.0, 3.0)
+    z = np.array([[z1, z2]])
+    image = _model("beta1").decode(z)[0]
+    log_prior = float(_log_prior(z)[0])
+    radius = math.hypot(z1, z2)
+    return {
+        "image": _draw("decode_at_image", z1, z2, image),
+        "values": {"z1": z1, "z2": z2, "log_prior": log_prior},
+        "summary": (f"The decoder's image at z = ({z1:.2f}, {z2:.2f}), {radius:.2f} prior "
+                    f"standard deviations from the centre, where log p(z) = {log_prior:.2f} nats."),
+    }
+
+
+_ENCODED = {}  # model name -> (mu, log_var, labels) of the test digits
+
+
+def _encoded_test_set(name):
+    if name not in _ENCODED:
+        from . import data
+
+        _, _, x_test, y_test = data.load_split()
+        mu, log_var = _model(name).encode(x_test)
+        _ENCODED[name] = (mu, log_var, y_test)
+    return _ENCODED[name]
+
+
+def latent(classes="0123456789", model="beta1"):
+    """The test digits in latent space, and the decoded manifold, for a pretrained VAE.
+
+    classes: a string of the digit characters to show, e.g. "0123456789" or "17";
+    model: "beta1" or "beta4". The left panel scatters the encoder means of the
+    test digits of those classes (each drawn as its digit, coloured by class)
+    with the prior's 1 and 2 sd circles; the right panel decodes a 12 x 12 grid
+    of z in [-2.5, 2.5]^2. values: n_points (test digits shown), mean_kl (the
+    mean over those digits of KL(q(z|x) || N(0, I)), nats), model.
+    """
+    if not isinstance(classes, str):
+        raise ValueError(f"classes must be a string of digits such as \"0123456789\", "
+                         f"got {classes!r}")
+    bad = sorted({c for c in classes if c not in "0123456789"})
+    if bad:
+        raise ValueError(f"classes must contain only the digits 0-9, got {''.join(bad)!r}")
+    chosen = sorted({int(c) for c in classes})
+    if not chosen:
+        raise ValueError("choose at least one class")
+    if model not in ("beta1", "beta4"):
+        raise ValueError(f"model must be \"beta1\" or \"beta4\", got {model!r}")
+    mu, log_var, labels = _encoded_test_set(model)
+    keep = np.isin(labels, chosen)
+    kl_each = 0.5 * np.sum(mu[keep] ** 2 + np.exp(log_var[keep]) - 1.0 - log_var[keep], axis=1)
+    mean_kl = float(np.mean(kl_each))
+    n_points = int(np.sum(keep))
+    return {
+        "image": _draw("latent_image", mu, labels, chosen, model),
+        "values": {"n_points": n_points, "mean_kl": mean_kl, "model": model},
+        "summary": (f"{n_points} test digits of class{'es' if len(chosen) > 1 else ''} "
+                    f"{', '.join(map(str, chosen))} encoded by the {model} model; their mean KL "
+                    f"to the prior is {mean_kl:.2f} nats."),
+    }
+
+
 WIDGETS = {"kl": kl, "posterior": posterior, "kl_mc": kl_mc, "reparam": reparam,
            "derivation": derivation, "tension": tension,
-           "kl_direction": kl_direction}
+           "kl_direction": kl_direction, "generate": generate, "decode_at": decode_at,
+           "latent": latent}
 
 
 def call(name, params):
