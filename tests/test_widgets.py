@@ -522,3 +522,46 @@ def test_latent_widget_redraws():
 def test_latent_widget_rejects_bad_input(params, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         widgets.latent(**params)
+
+
+# --- dynamics and architecture -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("run", ["no_warmup", "warmup", "beta4"])
+def test_dynamics_widget(run):
+    from elbo_lab import vae
+
+    v = _check_contract(widgets.dynamics(run=run))
+    h = vae.load_histories()[run]
+    assert v["final_recon"] == float(h["test_recon"][-1])
+    assert v["final_kl"] == float(h["test_kl"][-1])
+    assert v["final_neg_elbo"] == pytest.approx(v["final_recon"] + v["final_kl"])
+    assert v["epochs"] == len(h["epoch"]) == 500
+    if run == "no_warmup":  # the same training as the pretrained beta1 model's
+        assert v["final_neg_elbo"] == pytest.approx(
+            vae.load_pretrained("beta1").meta["test_neg_elbo"], abs=0.1)
+
+
+def test_dynamics_widget_redraws():
+    a = _pixels(widgets.dynamics()).copy()
+    assert (_pixels(widgets.dynamics(run="beta4")) != a).any()
+    assert (_pixels(widgets.dynamics()) == a).all()
+
+
+@pytest.mark.parametrize("run", ["beta1", "", None])
+def test_dynamics_widget_rejects_bad_input(run):
+    with pytest.raises(ValueError, match=re.escape("run must be one of no_warmup, warmup, beta4")):
+        widgets.dynamics(run=run)
+
+
+def test_architecture_widget():
+    from elbo_lab import vae
+
+    out = widgets.architecture()
+    v = _check_contract(out)
+    model = vae.load_pretrained("beta1")
+    assert v == {"x_dim": 64, "hidden": 256, "z_dim": 2, "activation": "relu",
+                 "n_params": sum(p.size for p in model.params.values())}
+    assert v["n_params"] == 64 * 256 + 256 + 2 * (256 * 2 + 2) + 2 * 256 + 256 + 256 * 64 + 64
+    assert "34,884 parameters" in out["summary"]
+    assert widgets.call("architecture", {"x": 1})["error"].startswith("bad parameters")

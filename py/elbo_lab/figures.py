@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-__all__ = ["decode_at_image", "generate_image", "latent_image", "THEME", "derivation_image", "kl_direction_image", "kl_image", "kl_mc_image", "png_bytes", "reparam_image", "tension_image", "posterior_image"]
+__all__ = ["architecture_image", "decode_at_image", "dynamics_image", "generate_image", "latent_image", "THEME", "derivation_image", "kl_direction_image", "kl_image", "kl_mc_image", "png_bytes", "reparam_image", "tension_image", "posterior_image"]
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 THEME = {
@@ -583,6 +583,103 @@ def latent_image(mu, labels, chosen, model_name):
         view.fig.axes[1].set_title(f"decoded manifold: {model_name}", pad=24,
                                    fontsize=THEME["font_size"] - 1, color=THEME["text"])
     return view.render(layer_key=model_name)
+
+
+_RUN_TITLES = {"no_warmup": "β = 1 from the start", "warmup": "β warmed up from 0 to 1",
+               "beta4": "β = 4"}
+
+
+def dynamics_image(run, history):
+    """Reconstruction (left) and KL (right) per digit against epoch (log axis), train and test.
+
+    history: a dict of (E,) arrays as from ``vae.load_histories()``. Epochs where
+    beta < 1 during a warm-up are shaded. Three runs only, so each call redraws fully.
+    """
+    view = _FIGURES.get("dynamics")
+    if view is None:
+        fig = _new_figure(640, 300)
+        left = fig.add_axes((0.08, 0.17, 0.39, 0.66))
+        right = fig.add_axes((0.58, 0.17, 0.39, 0.66))
+        lines = []
+        for ax, name in ((left, "reconstruction −E[log p(x|z)]"), (right, "KL(q(z|x) ‖ p(z))")):
+            _style_axes(ax)
+            ax.set_xscale("log")
+            ax.set_title(name, fontsize=THEME["font_size"] - 1, color=THEME["text"])
+            _label_axes(ax, "epoch", "nats per digit")
+            colour = THEME["mc"] if ax is left else THEME["q"]
+            lines += [ax.plot([], [], color=colour, lw=2, label="train")[0],
+                      ax.plot([], [], color=colour, lw=2, ls="--", label="test")[0]]
+            _legend(ax)
+        shades = [ax.axvspan(1, 1, color=THEME["prior"], alpha=0.15, lw=0) for ax in (left, right)]
+        suptitle = fig.suptitle("", fontsize=THEME["font_size"], color=THEME["text"], y=0.98)
+        view = _FIGURES["dynamics"] = type("View", (), {})()
+        view.fig, view.lines, view.shades, view.title = fig, lines, shades, suptitle
+    epoch = history["epoch"]
+    series = (history["recon"], history["test_recon"], history["kl"], history["test_kl"])
+    for line, y in zip(view.lines, series):
+        line.set_data(epoch, y)
+    ramp = epoch[history["beta"] < 1.0]
+    for shade in view.shades:
+        shade.set_visible(len(ramp) > 0)
+        if len(ramp):
+            shade.set_x(epoch[0])
+            shade.set_width(ramp[-1] - epoch[0])
+    ladder = (1.0, 2.0, 3.0, 4.0, 5.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0)
+    left, right = view.fig.axes
+    for ax, pair in ((left, series[:2]), (right, series[2:])):
+        ax.set_xlim(epoch[0], epoch[-1])
+        ax.set_ylim(0.0, _nice_top(1.05 * max(float(np.max(y)) for y in pair), ladder))
+    note = "; shaded: warm-up, β < 1" if len(ramp) else ""
+    view.title.set_text(f"Training run: {_RUN_TITLES.get(run, run)}{note}")
+    view.fig.canvas.draw()
+    return _rgba(view.fig.canvas)
+
+
+def architecture_image(sizes):
+    """A block diagram of the VAE with its real layer sizes (drawn once, then cached)."""
+    key = ("architecture", tuple(sorted(sizes.items())))
+    cached = _FIGURES.get(key)
+    if cached is not None:
+        return cached
+    from matplotlib.patches import FancyBboxPatch
+
+    fig = _new_figure(640, 240)
+    ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
+    ax.set_xlim(0, 640)
+    ax.set_ylim(0, 240)
+    ax.axis("off")
+    x_dim, hidden, z_dim, act = sizes["x_dim"], sizes["hidden"], sizes["z_dim"], sizes["activation"]
+    blocks = [  # (centre x, label, size text, colour)
+        (45, "x", f"{x_dim} pixels", THEME["prior"]),
+        (150, "h", f"{hidden} {act}", THEME["q"]),
+        (255, "μ, log σ²", f"{z_dim} + {z_dim}", THEME["q"]),
+        (355, "z", f"{z_dim}", THEME["accent"]),
+        (455, "h", f"{hidden} {act}", THEME["mc"]),
+        (575, "p", f"{x_dim} pixels", THEME["mc"]),
+    ]
+    y0, height, width = 85, 80, 84
+    for cx, label, size, colour in blocks:
+        ax.add_patch(FancyBboxPatch((cx - width / 2, y0), width, height,
+                                    boxstyle="round,pad=2,rounding_size=8", fc=colour, alpha=0.18,
+                                    ec=colour, lw=1.5))
+        ax.text(cx, y0 + 50, label, ha="center", va="center", fontsize=THEME["font_size"] + 2,
+                color=THEME["text"])
+        ax.text(cx, y0 + 22, size, ha="center", va="center", fontsize=THEME["font_size"] - 2,
+                color=THEME["text"])
+    for (a, *_), (b, *_) in zip(blocks, blocks[1:]):
+        ax.annotate("", xy=(b - width / 2 - 3, y0 + height / 2), xytext=(a + width / 2 + 3,
+                    y0 + height / 2), arrowprops={"arrowstyle": "->", "color": THEME["text"]})
+    ax.text(150 + 52, 205, "encoder q(z | x)", ha="center", color=THEME["q"],
+            fontsize=THEME["font_size"])
+    ax.text(355, 205, "z = μ + σ ε", ha="center", color=THEME["accent"],
+            fontsize=THEME["font_size"])
+    ax.text(515, 205, "decoder p(x | z)", ha="center", color=THEME["mc"],
+            fontsize=THEME["font_size"])
+    ax.text(320, 35, f"{sizes['n_params']:,} parameters", ha="center", color=THEME["text"],
+            fontsize=THEME["font_size"])
+    fig.canvas.draw()
+    image = _FIGURES[key] = _rgba(fig.canvas)
+    return image
 
 
 def _rgba(canvas):

@@ -436,10 +436,62 @@ def latent(classes="0123456789", model="beta1"):
     }
 
 
+RUNS = ("no_warmup", "warmup", "beta4")
+_HISTORIES = {}
+
+
+def dynamics(run="warmup"):
+    """Recorded training of the VAE (``vae.load_histories``): recon and KL against epoch.
+
+    run: "no_warmup" (beta = 1 throughout), "warmup" (beta ramps from 0 to 1 over
+    the first 100 epochs) or "beta4" (beta = 4). Train curves solid, test dashed.
+    values: final_recon, final_kl (on the test set at the last epoch, nats per
+    digit), final_neg_elbo = final_recon + final_kl (the beta = 1 negative ELBO,
+    whatever beta the run trained with), epochs.
+    """
+    if run not in RUNS:
+        raise ValueError(f"run must be one of {', '.join(RUNS)}; got {run!r}")
+    if not _HISTORIES:
+        from . import vae
+
+        _HISTORIES.update(vae.load_histories())
+    h = _HISTORIES[run]
+    recon, kl = float(h["test_recon"][-1]), float(h["test_kl"][-1])
+    epochs = int(h["epoch"][-1])
+    return {
+        "image": _draw("dynamics_image", run, h),
+        "values": {"final_recon": recon, "final_kl": kl, "final_neg_elbo": recon + kl,
+                   "epochs": epochs},
+        "summary": (f"Run {run.replace('_', ' ')}: after {epochs} epochs the test reconstruction "
+                    f"term is {recon:.2f} nats and the KL {kl:.2f} nats, a negative ELBO of "
+                    f"{recon + kl:.2f} nats per digit."),
+    }
+
+
+def architecture():
+    """The pretrained beta = 1 VAE's sizes, for the page's diagram (drawn here too).
+
+    values: x_dim (pixels), hidden (units per hidden layer), z_dim, n_params
+    (weights and biases), activation (its name).
+    """
+    model = _model("beta1")
+    values = {"x_dim": int(model.x_dim), "hidden": int(model.hidden), "z_dim": int(model.z_dim),
+              "n_params": int(model.flat.size), "activation": str(model.activation.name)}
+    return {
+        "image": _draw("architecture_image", values),
+        "values": values,
+        "summary": (f"The encoder maps {values['x_dim']} pixels through {values['hidden']} "
+                    f"{values['activation']} units to the mean and log variance of a "
+                    f"{values['z_dim']}-dimensional z; the decoder maps z through "
+                    f"{values['hidden']} units back to {values['x_dim']} pixel probabilities; "
+                    f"{values['n_params']:,} parameters in all."),
+    }
+
+
 WIDGETS = {"kl": kl, "posterior": posterior, "kl_mc": kl_mc, "reparam": reparam,
            "derivation": derivation, "tension": tension,
            "kl_direction": kl_direction, "generate": generate, "decode_at": decode_at,
-           "latent": latent}
+           "latent": latent, "dynamics": dynamics, "architecture": architecture}
 
 
 def call(name, params):
