@@ -565,3 +565,12 @@ def test_architecture_widget():
     assert v["n_params"] == 64 * 256 + 256 + 2 * (256 * 2 + 2) + 2 * 256 + 256 + 256 * 64 + 64
     assert "34,884 parameters" in out["summary"]
     assert widgets.call("architecture", {"x": 1})["error"].startswith("bad parameters")
+
+
+@pytest.mark.parametrize("key", sorted(widgets.WIDGETS))
+def test_every_widget_gives_numbers_without_plotting(monkeypatch, key):
+    """Before matplotlib has loaded in the browser, every widget still answers, image None."""
+    monkeypatch.setattr(widgets, "_plotting", False)
+    out = widgets.call(key, {})
+    assert out["image"] is None and out["values"] and out["summary"]
+    json.dumps(out, allow_nan=False)

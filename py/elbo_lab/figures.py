@@ -8,6 +8,7 @@ Images leave as ``{"width", "height", "rgba"}``: raw RGBA bytes, row-major.
 """
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -344,7 +345,7 @@ def derivation_image(z, post, q, r_curve, z_draws, r_draws, log_px, elbo):
     lo = step * math.floor((elbo - span) / step)
     hi = step * math.ceil((log_px + 0.5 * span) / step)
     bottom.set_ylim(lo, hi)
-    return view.render(layer_key=(ymax, lo, hi))
+    return view.render(layer_key=(ymax, lo, hi))  # limits from the inputs only: reproducible
 
 
 _TERMS = ("recon", "kl", "elbo", "gap")
@@ -612,8 +613,8 @@ def dynamics_image(run, history):
             _legend(ax)
         shades = [ax.axvspan(1, 1, color=THEME["prior"], alpha=0.15, lw=0) for ax in (left, right)]
         suptitle = fig.suptitle("", fontsize=THEME["font_size"], color=THEME["text"], y=0.98)
-        view = _FIGURES["dynamics"] = type("View", (), {})()
-        view.fig, view.lines, view.shades, view.title = fig, lines, shades, suptitle
+        view = _FIGURES["dynamics"] = SimpleNamespace(fig=fig, lines=lines, shades=shades,
+                                                      title=suptitle)
     epoch = history["epoch"]
     series = (history["recon"], history["test_recon"], history["kl"], history["test_kl"])
     for line, y in zip(view.lines, series):
