@@ -95,9 +95,57 @@
 
   /* ---- widgets: one generic binding for every row of the table ---- */
 
-  function readControl(input) {
+  function readNumber(input) {
     const text = String(input.value).trim();
     return text === "" ? NaN : Number(text);
+  }
+
+  /* A control is found by id; its kind decides how it is read:
+   *   range   its typed twin "<id>-num" holds the value (a number, or NaN)
+   *   select  the chosen option's value (a string)
+   *   fieldset of checkboxes   the checked values joined ("0137")
+   *   button  a counter (data-value) that each click increments: "resample" */
+  function controlKind(el) {
+    if (el.tagName === "SELECT") return "select";
+    if (el.tagName === "FIELDSET") return "checkboxes";
+    if (el.tagName === "BUTTON") return "counter";
+    return "range";
+  }
+
+  function readControl(id) {
+    const el = $(id);
+    switch (controlKind(el)) {
+      case "select": return el.value;
+      case "checkboxes":
+        return [...el.querySelectorAll("input[type=checkbox]")].filter((c) => c.checked)
+          .map((c) => c.value).join("");
+      case "counter": return Number(el.dataset.value || 0);
+      default: return readNumber($(id + "-num"));
+    }
+  }
+
+  /* Call `onChange` whenever control `id` changes; ranges keep their twin in step. */
+  function listen(id, onChange) {
+    const el = $(id);
+    const kind = controlKind(el);
+    if (kind === "counter") {
+      el.addEventListener("click", () => {
+        el.dataset.value = String(Number(el.dataset.value || 0) + 1);
+        onChange();
+      });
+    } else if (kind === "select" || kind === "checkboxes") {
+      el.addEventListener("change", onChange);
+    } else {
+      const num = $(id + "-num");
+      el.addEventListener("input", () => { num.value = el.value; onChange(); });
+      // Typed values go to Python as they are, so it is Python that accepts or
+      // rejects them; the slider follows only values within its range.
+      num.addEventListener("change", () => {
+        const v = readNumber(num);
+        if (Number.isFinite(v) && v >= Number(el.min) && v <= Number(el.max)) el.value = String(v);
+        onChange();
+      });
+    }
   }
 
   function paintImage(canvas, image) {
@@ -110,7 +158,7 @@
   }
 
   function bindWidget(row, bridge) {
-    const figure = $(row.show.image).closest("figure");
+    const figure = $(row.show.image || Object.values(row.show)[0]).closest("figure, .widget");
     const errorBox = figure.querySelector(".widget-error");
     const summary = figure.querySelector(".widget-summary");
     const marked = new Set();  // performance marks already set: "live" (numbers), "drawn"
@@ -121,7 +169,8 @@
     function onResult(err, result, inputAt) {
       for (const [name, id] of Object.entries(row.params)) {
         const bad = err && err.message.startsWith(name + " ");
-        $(id + "-num").setAttribute("aria-invalid", bad ? "true" : "false");
+        const box = controlKind($(id)) === "range" ? $(id + "-num") : $(id);
+        box.setAttribute("aria-invalid", bad ? "true" : "false");
       }
       if (err) {
         errorBox.textContent = err.message;
@@ -131,11 +180,14 @@
       errorBox.hidden = true;
       for (const [key, id] of Object.entries(row.show)) {
         const el = $(id);
-        if (key === "image") { if (result.image) paintImage(el, result.image); }
-        else el.textContent = Number(result.values[key]).toFixed(Number(el.dataset.digits || 3));
+        const value = key === "image" ? result.image : result.values[key];
+        if (key === "image") { if (value) paintImage(el, value); }
+        else if (typeof value === "number" && el.dataset.digits !== "int") {
+          el.textContent = value.toFixed(Number(el.dataset.digits || 3)).replace(/^-(0\.0*)$/, "$1");
+        } else el.textContent = String(value);
       }
       if (summary && result.summary) summary.textContent = result.summary;
-      figure.classList.toggle("awaiting-plot", !result.image);
+      if (row.show.image) figure.classList.toggle("awaiting-plot", !result.image);
       requestAnimationFrame(() => {
         metrics.paints.push({ key: row.key, input: inputAt, painted: performance.now(),
                               pyMs: result.ms, image: !!result.image });
@@ -151,31 +203,47 @@
     function update() {
       if (!bridge.callable) return;  // every widget is refreshed once Python can answer
       const params = {};
-      for (const [name, id] of Object.entries(row.params)) params[name] = readControl($(id + "-num"));
+      for (const [name, id] of Object.entries(row.params)) params[name] = readControl(id);
       const inputAt = lastInput;
       bridge.request(row.key, row.call, params, (err, result) => onResult(err, result, inputAt));
     }
 
-    for (const id of Object.values(row.params)) {
-      const range = $(id), num = $(id + "-num");
-      range.addEventListener("input", () => {
-        lastInput = performance.now();
-        num.value = range.value;
-        update();
-      });
-      // Typed values go to Python as they are, so it is Python that accepts or
-      // rejects them; the slider follows only values within its range.
-      num.addEventListener("change", () => {
-        lastInput = performance.now();
-        const v = readControl(num);
-        if (Number.isFinite(v) && v >= Number(range.min) && v <= Number(range.max)) range.value = String(v);
-        update();
-      });
-    }
+    const changed = () => { lastInput = performance.now(); update(); };
+    for (const id of Object.values(row.params)) listen(id, changed);
     return update;
   }
 
+  /* Typeset the article's TeX with KaTeX (loaded from the CDN with `defer`).
+   * Without it the TeX source stays readable in place. */
+  function typeset() {
+    if (typeof window.renderMathInElement !== "function") return;
+    window.renderMathInElement(document.body, {
+      delimiters: [{ left: "\\[", right: "\\]", display: true },
+                   { left: "\\(", right: "\\)", display: false }],
+      throwOnError: false,
+    });
+  }
+
+  /* A tap-through: one step of an <ol data-stepper> visible at a time. */
+  function bindStepper(box) {
+    const steps = [...box.querySelectorAll("[data-step]")];
+    const prev = box.querySelector("[data-prev]"), next = box.querySelector("[data-next]");
+    const where = box.querySelector("[data-where]");
+    let at = 0;
+    function show() {
+      steps.forEach((s, i) => { s.hidden = i > at; s.classList.toggle("current", i === at); });
+      prev.disabled = at === 0;
+      next.disabled = at === steps.length - 1;
+      where.textContent = `Step ${at + 1} of ${steps.length}`;
+    }
+    prev.addEventListener("click", () => { at = Math.max(0, at - 1); show(); });
+    next.addEventListener("click", () => { at = Math.min(steps.length - 1, at + 1); show(); });
+    show();
+  }
+
   function main() {
+    typeset();
+    document.querySelectorAll("[data-stepper]").forEach(bindStepper);
     const updates = [];
     const bridge = new ELBO.Bridge((type, detail) => {
       if (type === "stage") loader.stage(detail);

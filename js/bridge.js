@@ -44,6 +44,7 @@
       this.nextId = 1;
       this.waiting = new Map();  // id -> {resolve, reject}
       this.slots = new Map();  // widget key -> {busy, pending}
+      this.sent = new Map();  // widget key -> calls actually sent (for tests and benchmarks)
       this.worker = null;
       this.callable = false;  // our code is imported: numbers can be computed
       this.ready = false;  // and figures drawn
@@ -120,6 +121,7 @@
       if (!slot) this.slots.set(key, (slot = { busy: false, pending: null }));
       if (slot.busy) { slot.pending = { name, params, onResult }; return; }
       slot.busy = true;
+      this.sent.set(key, (this.sent.get(key) || 0) + 1);
       const finish = (err, result) => {
         slot.busy = false;
         const next = slot.pending;

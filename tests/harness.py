@@ -142,5 +142,16 @@ def chromium_args(cdn_port):
     ]
 
 
+def katex_version():
+    """The KaTeX version pinned in package.json (the page must load the same)."""
+    import json
+
+    return json.loads((ROOT / "package.json").read_text())["devDependencies"]["katex"]
+
+
 def default_mounts():
-    return {PYODIDE_PREFIX: mirror_dir()}
+    """CDN paths -> local copies: Pyodide from the mirror, KaTeX from npm."""
+    katex = ROOT / "node_modules" / "katex" / "dist"
+    if not katex.is_dir():
+        raise RuntimeError("node_modules/katex is missing: run `npm ci` (scripts/test does)")
+    return {PYODIDE_PREFIX: mirror_dir(), f"/npm/katex@{katex_version()}/dist/": katex}

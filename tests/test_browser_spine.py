@@ -17,8 +17,12 @@ def canvas_digest(page, canvas_id):
     return hashlib.sha256(data.encode()).hexdigest()
 
 
+def kl_figure(page):
+    return page.locator("#fig-kl")
+
+
 def set_value(page, label, value):
-    box = page.get_by_label(label, exact=True)
+    box = kl_figure(page).get_by_label(label, exact=True)
     box.fill(str(value))
     box.press("Enter")
 
@@ -42,7 +46,7 @@ def test_kl_widget_goes_live_and_answers(live):
     set_value(page, "σ value", 1)
     expect(page.get_by_test_id("kl-value")).to_have_text("1.125")  # 0.5 * 1.5**2
     expect(figure.locator(".widget-summary")).to_contain_text("KL = 1.125 nats")
-    expect(page.get_by_label("μ, the mean of q")).to_have_value("1.5")  # slider follows
+    expect(kl_figure(page).get_by_label("μ, the mean of q")).to_have_value("1.5")  # slider follows
     assert canvas_digest(page, "kl-plot") != before, "the plot did not redraw"
 
 
@@ -56,7 +60,7 @@ def test_invalid_input_shows_python_error_and_keeps_state(live):
     set_value(page, "σ value", -1)
     alert = page.locator("#fig-kl").get_by_role("alert")
     expect(alert).to_have_text("sigma must be greater than 0 (it is a standard deviation)")
-    expect(page.get_by_label("σ value", exact=True)).to_have_attribute("aria-invalid", "true")
+    expect(kl_figure(page).get_by_label("σ value", exact=True)).to_have_attribute("aria-invalid", "true")
     expect(page.get_by_test_id("kl-value")).to_have_text("1.125")  # last good value kept
     assert canvas_digest(page, "kl-plot") == drawn  # and the last good figure
 
@@ -70,30 +74,32 @@ def test_invalid_input_shows_python_error_and_keeps_state(live):
 
 def test_slider_works_from_the_keyboard(live):
     page = live
-    slider = page.get_by_label("σ, the standard deviation of q")
+    slider = kl_figure(page).get_by_label("σ, the standard deviation of q")
     slider.focus()
     page.keyboard.press("End")  # sigma = 3, mu = 1: KL = 0.5 * (1 + 9 - 1) - log 3
-    expect(page.get_by_label("σ value", exact=True)).to_have_value("3")
+    expect(kl_figure(page).get_by_label("σ value", exact=True)).to_have_value("3")
     expect(page.get_by_test_id("kl-value")).to_have_text("3.401")
 
 
 def test_fast_drag_latest_wins(live):
     """100 slider events in one burst: far fewer calls, and the last value shown."""
     page = live
-    page.wait_for_function("ELBO.metrics.paints.some(p => p.image)")  # first figure drawn: idle
+    # the KL figure has been drawn and nothing of it is in flight
+    page.wait_for_function("ELBO.metrics.paints.some(p => p.key === 'kl' && p.image) && "
+                           "!ELBO.bridge.slots.get('kl').busy")
     sent = page.evaluate("""() => {
         const slider = document.getElementById('kl-mu');
-        const before = ELBO.bridge.nextId;
+        const before = ELBO.bridge.sent.get('kl') || 0;
         for (let i = 1; i <= 100; i++) {
             slider.value = String(i / 50);  // ends at mu = 2 (sigma stays 0.6)
             slider.dispatchEvent(new Event('input', { bubbles: true }));
         }
-        return ELBO.bridge.nextId - before;
+        return ELBO.bridge.sent.get('kl') - before;
     }""")
-    assert sent == 1, "calls queued while one was in flight"
+    assert sent == 1, "the KL widget's calls queued while one was in flight"
     expect(page.get_by_test_id("kl-value")).to_have_text("2.191")  # 0.5 * (4 + 0.36 - 1) - log 0.6
-    calls = page.evaluate("ELBO.bridge.nextId") - 1
-    assert calls < 10, f"{calls} calls for 100 events: latest-wins is not working"
+    calls = page.evaluate("ELBO.bridge.sent.get('kl')")
+    assert calls < 10, f"{calls} KL calls for 100 events: latest-wins is not working"
 
 
 def test_unreachable_cdn_names_the_stage(playwright_instance, page_url):

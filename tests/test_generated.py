@@ -40,26 +40,67 @@ def test_static_images_are_current():
             pytest.fail(f"{path.name} is stale: run python scripts/render_static.py")
 
 
-def test_widget_table_matches_page_and_python():
+def _table_rows():
+    """(call, {param: element id}, {value key: element id}) for each row of js/widgets.js."""
     table = (ROOT / "js" / "widgets.js").read_text()
+    rows = []
+    for call, params, show in re.findall(
+            r'call: "(\w+)",\s*params: \{([^}]*)\},\s*show: \{([^}]*)\}', table):
+        pairs = lambda text: dict(re.findall(r'(\w+): "([\w-]+)"', text))  # noqa: E731
+        rows.append((call, pairs(params), pairs(show)))
+    return rows
+
+
+def _element(page, element_id):
+    """The opening tag of the element with this id in index.html."""
+    found = re.search(rf'<(\w+)[^>]*\bid="{re.escape(element_id)}"[^>]*>', page)
+    assert found, f"#{element_id} is in the widget table but not in index.html"
+    return found
+
+
+def test_widget_table_matches_page_and_python():
     page = (ROOT / "index.html").read_text()
-    calls = re.findall(r'call: "(\w+)"', table)
-    assert calls and set(calls) <= set(widgets.WIDGETS)
-    for element_id in re.findall(r'"([a-z]+-[a-z-]+)"', table):
-        assert f'id="{element_id}"' in page, f"#{element_id} is in the widget table but not the page"
-    for param_id in re.findall(r'\w+: "([a-z]+-[a-z]+)"', table.split("show:")[0]):
-        assert f'id="{param_id}-num"' in page
+    rows = _table_rows()
+    assert len(rows) == (ROOT / "js" / "widgets.js").read_text().count("call:")
+    for call, params, show in rows:
+        assert call in widgets.WIDGETS, f"js/widgets.js calls {call}, which widgets.py lacks"
+        signature = inspect.signature(widgets.WIDGETS[call])
+        # a row may leave some parameters at their Python defaults (e.g. the toy model's s)
+        assert set(params) <= set(signature.parameters), (call, "params Python does not take")
+        for element_id in [*params.values(), *show.values()]:
+            tag = _element(page, element_id).group(0)
+            if 'type="range"' in tag:
+                _element(page, element_id + "-num")
 
 
 def test_page_defaults_are_the_python_defaults():
-    """The static image is drawn at the Python defaults; the page's controls must start there."""
-    table = (ROOT / "js" / "widgets.js").read_text()
+    """Static images are drawn at the Python defaults; the page's controls must start there."""
     page = (ROOT / "index.html").read_text()
-    for call, params in re.findall(r'call: "(\w+)",\s*params: \{([^}]*)\}', table):
+    for call, params, _ in _table_rows():
         signature = inspect.signature(widgets.WIDGETS[call])
-        for name, element_id in re.findall(r'(\w+): "([\w-]+)"', params):
+        for name, element_id in params.items():
             default = signature.parameters[name].default
-            for suffix in ("", "-num"):
-                found = re.search(rf'id="{element_id}{suffix}"[^>]*value="([^"]*)"', page)
-                assert found, f"#{element_id}{suffix} has no value attribute"
-                assert float(found.group(1)) == default, (element_id + suffix, default)
+            match = _element(page, element_id)
+            tag, kind = match.group(0), match.group(1)
+            if kind == "select":
+                body = page[match.end():page.index("</select>", match.end())]
+                shown = re.search(r'<option value="([^"]*)" selected', body).group(1)
+            elif kind == "fieldset":
+                body = page[match.end():page.index("</fieldset>", match.end())]
+                shown = "".join(re.findall(r'value="([^"]*)" checked', body))
+            elif kind == "button":
+                shown = int(re.search(r'data-value="(\d+)"', tag).group(1))
+            else:
+                shown = float(re.search(r'value="([^"]*)"', tag).group(1))
+                twin = float(re.search(r'value="([^"]*)"', _element(page, element_id + "-num").group(0)).group(1))
+                assert twin == shown, element_id
+            assert shown == default, (call, name, shown, default)
+
+
+def test_katex_version_is_the_tested_one():
+    """The page loads KaTeX from a pinned CDN URL; the tests serve the npm copy of that version."""
+    from harness import katex_version
+
+    page = (ROOT / "index.html").read_text()
+    versions = set(re.findall(r"cdn\.jsdelivr\.net/npm/katex@([\d.]+)/", page))
+    assert versions == {katex_version()}
