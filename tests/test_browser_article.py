@@ -21,11 +21,6 @@ from elbo_lab.gaussian import kl_to_standard_normal
 pytestmark = pytest.mark.browser
 
 
-def needs(key):
-    """Skip, saying so, while the widget a case exercises is not yet in widgets.py."""
-    return pytest.mark.skipif(key not in widgets.WIDGETS, reason=f"widget {key!r} is not built yet")
-
-
 @pytest.fixture(scope="module", params=["http", "file"])
 def article(request, browser, site):
     """One live page per scheme, shared by this module's tests (each moves its own figure)."""
@@ -77,7 +72,6 @@ def wait_drawn(page, key):
     expect(page.locator(f"#fig-{key}")).not_to_have_class(re.compile("awaiting-plot"))
 
 
-@needs("posterior")
 def test_posterior_splits_into_two_modes(article):
     page = article
     wait_drawn(page, "posterior")
@@ -93,7 +87,6 @@ def test_posterior_splits_into_two_modes(article):
     expect(page.locator("#post-modes")).to_have_text("1")
 
 
-@needs("kl_mc")
 def test_kl_monte_carlo_follows_the_shared_sliders(article):
     page = article
     wait_drawn(page, "kl_mc")
@@ -111,7 +104,6 @@ def test_kl_monte_carlo_follows_the_shared_sliders(article):
                   {"kl_mc": "klmc-value"})
 
 
-@needs("reparam")
 def test_reparameterisation_beats_the_score_function(article):
     page = article
     wait_drawn(page, "reparam")
@@ -126,7 +118,6 @@ def test_reparameterisation_beats_the_score_function(article):
     assert canvas_digest(page, "reparam-plot") != before
 
 
-@needs("derivation")
 def test_derivation_steps_agree(article):
     page = article
     wait_drawn(page, "derivation")
@@ -148,7 +139,6 @@ def test_derivation_steps_agree(article):
     expect(page.locator("#der-elbo")).to_be_visible()
 
 
-@needs("tension")
 def test_tension_follows_beta(article):
     page = article
     wait_drawn(page, "tension")
@@ -163,7 +153,6 @@ def test_tension_follows_beta(article):
     assert canvas_digest(page, "tension-plot") != before
 
 
-@needs("kl_direction")
 def test_forward_and_reverse_kl_fits(article):
     page = article
     wait_drawn(page, "kl_direction")
@@ -176,7 +165,6 @@ def test_forward_and_reverse_kl_fits(article):
     assert canvas_digest(page, "kl_direction-plot") != before
 
 
-@needs("generate")
 def test_generative_story(article):
     page = article
     wait_drawn(page, "generate")
@@ -187,7 +175,6 @@ def test_generative_story(article):
     assert canvas_digest(page, "generate-plot") != before
 
 
-@needs("decode_at")
 def test_decode_a_chosen_code(article):
     page = article
     wait_drawn(page, "decode_at")
@@ -199,7 +186,6 @@ def test_decode_a_chosen_code(article):
     assert canvas_digest(page, "decode_at-plot") != before
 
 
-@needs("latent")
 def test_latent_space_classes_and_model(article):
     page = article
     wait_drawn(page, "latent")
@@ -213,7 +199,6 @@ def test_latent_space_classes_and_model(article):
     assert canvas_digest(page, "latent-plot") != before
 
 
-@needs("dynamics")
 def test_training_dynamics_runs(article):
     page = article
     wait_drawn(page, "dynamics")
@@ -224,7 +209,6 @@ def test_training_dynamics_runs(article):
     assert canvas_digest(page, "dynamics-plot") != before
 
 
-@needs("architecture")
 def test_architecture_shows_the_real_sizes(article):
     page = article
     values = expect_values(page, "architecture", {},
