@@ -449,7 +449,7 @@ def evaluate(model, X, rng, n_draws=1):
 
 
 def train(model, X, epochs, batch_size=128, lr=1e-3, beta=1.0, seed=0, *,
-          warmup_epochs=0, X_test=None, optimizer=None):
+          warmup_epochs=0, X_test=None, optimizer=None, yield_steps=False):
     """Train with Adam; a generator that yields one progress record per epoch.
 
     X: (N, x_dim) training images, binary pixels. epochs, batch_size: whole
@@ -465,6 +465,11 @@ def train(model, X, epochs, batch_size=128, lr=1e-3, beta=1.0, seed=0, *,
     so the training run is the same with or without it).
     optimizer: an ``Adam`` over ``model.params`` to continue from (its lr is set
     to ``lr``); by default a fresh one.
+    yield_steps: if True, the generator yields after every optimiser step:
+    None after a step that does not end an epoch, the epoch's record after the
+    step that does. The arithmetic and the random draws are the same either
+    way, so are the records; this only lets a caller stop mid-epoch (the
+    training lab runs in chunks of a few milliseconds).
 
     Each record is a dict: "step" (optimiser steps so far in this run), "epoch"
     (epochs done, from 1), "beta" (the KL weight at the epoch's end), and the
@@ -488,10 +493,11 @@ def train(model, X, epochs, batch_size=128, lr=1e-3, beta=1.0, seed=0, *,
         raise ValueError("optimizer must be an Adam built on this model's params")
     optimizer.lr = lr
     X = np.ascontiguousarray(X, dtype=model.dtype)
-    return _train(model, X, epochs, batch_size, beta, seed, warmup_epochs, X_test, optimizer)
+    return _train(model, X, epochs, batch_size, beta, seed, warmup_epochs, X_test, optimizer,
+                  bool(yield_steps))
 
 
-def _train(model, X, epochs, batch_size, beta, seed, warmup_epochs, X_test, opt):
+def _train(model, X, epochs, batch_size, beta, seed, warmup_epochs, X_test, opt, yield_steps):
     rng = np.random.default_rng(seed)
     N, Z = X.shape[0], model.z_dim
     steps_per_epoch = -(-N // batch_size)
@@ -510,6 +516,8 @@ def _train(model, X, epochs, batch_size, beta, seed, warmup_epochs, X_test, opt)
             step += 1
             for key in totals:
                 totals[key] += stats[key] * x.shape[0]
+            if yield_steps and start + batch_size < N:
+                yield None  # a step that does not end the epoch
         record = {"step": step, "epoch": epoch, "beta": beta_t}
         record.update({key: total / N for key, total in totals.items()})
         record["neg_elbo"] = record["recon"] + record["kl"]
