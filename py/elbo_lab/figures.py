@@ -14,7 +14,9 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-__all__ = ["architecture_image", "decode_at_image", "dynamics_image", "generate_image", "latent_image", "THEME", "derivation_image", "kl_direction_image", "kl_image", "kl_mc_image", "png_bytes", "reparam_image", "tension_image", "posterior_image"]
+__all__ = ["architecture_image", "decode_at_image", "dynamics_image", "generate_image", "latent_image", "THEME", "derivation_image", "kl_direction_image", "kl_image", "kl_mc_image", "png_bytes", "reparam_image", "tension_image", "posterior_image",
+           "lab_curves_image", "lab_latent_image", "lab_posterior_image", "lab_recon_image",
+           "lab_units_image"]
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 THEME = {
@@ -682,6 +684,394 @@ def architecture_image(sizes):
     image = _FIGURES[key] = _rgba(fig.canvas)
     return image
 
+
+
+# --- the training lab ---------------------------------------------------------------------
+
+_EPOCH_LADDER = (10.0, 20.0, 50.0, 100.0, 150.0, 200.0, 300.0, 500.0, 750.0, 1000.0, 1500.0,
+                 2000.0)
+
+
+def _nice_range(lo, hi, steps=(0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0), most=8):
+    """(lo, hi) widened to multiples of the smallest step giving at most ``most`` steps."""
+    span = max(hi - lo, 1e-9)
+    step = next((s for s in steps if span / s <= most), steps[-1])
+    return step * math.floor(lo / step), step * math.ceil(hi / step)
+
+
+def _subscript(n):
+    return str(n).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+
+
+def lab_curves_image(curves, warmup):
+    """The lab run's curves against epoch. Left: ELBO and log p(x). Right: the two terms.
+
+    curves: dict of arrays, one entry per recorded epoch (from 0): "epoch", "neg_elbo",
+    "test_neg_elbo", "recon", "test_recon", "kl", "test_kl"; one per evaluation:
+    "eval_epoch", "subset_elbo", "subset_log_px". warmup: KL warm-up epochs (shaded).
+    Left: train ELBO (solid) and test ELBO (dashed), and on 100 test digits the ELBO
+    (blue dots) and the IWAE log p(x) (vermillion dots) with the gap between shaded.
+    Right: reconstruction (top) and KL (bottom), train solid, test dashed. The
+    epoch axis grows through ``_EPOCH_LADDER``; y-limits are rounded, so they move
+    in steps.
+    """
+    view = _FIGURES.get("lab_curves")
+    if view is None:
+        fig = _new_figure(640, 320)
+        left = fig.add_axes((0.11, 0.14, 0.37, 0.72))
+        top = fig.add_axes((0.6, 0.56, 0.37, 0.3))
+        bottom = fig.add_axes((0.6, 0.14, 0.37, 0.3), sharex=top)
+        for ax in (left, top, bottom):
+            _style_axes(ax)
+        top.tick_params(labelbottom=False)
+        left.set_title("ELBO and log p(x)", fontsize=THEME["font_size"] - 1,
+                       color=THEME["text"])
+        top.set_title("reconstruction −E[log p(x|z)]", fontsize=THEME["font_size"] - 1,
+                      color=THEME["text"])
+        bottom.set_title("KL(q(z|x) ‖ p(z))", fontsize=THEME["font_size"] - 1,
+                         color=THEME["text"])
+        _label_axes(left, "epoch", "nats per digit")
+        _label_axes(bottom, "epoch", "")
+        shades = [ax.axvspan(0, 1, color=THEME["prior"], alpha=0.15, lw=0, label="KL warm-up")
+                  for ax in (left, top, bottom)]  # only the left legend lists it
+        gap, = left.fill([0, 1, 1], [0, 0, 1], color=THEME["posterior"], alpha=0.3, lw=0)
+        train, = left.plot([], [], color=THEME["text"], lw=1.5, label="train ELBO")
+        test, = left.plot([], [], color=THEME["text"], lw=1.5, ls="--", label="test ELBO")
+        elbo, = left.plot([], [], "o-", color=THEME["q"], ms=3, lw=1.2,
+                          label="ELBO, 100 test digits")
+        log_px, = left.plot([], [], "o-", color=THEME["posterior"], ms=3, lw=1.2,
+                            label="log p(x), IWAE k = 64")
+        terms = []
+        for ax, colour in ((top, THEME["mc"]), (bottom, THEME["q"])):
+            terms += [ax.plot([], [], color=colour, lw=1.8, label="train")[0],
+                      ax.plot([], [], color=colour, lw=1.8, ls="--", label="test")[0]]
+        legend_terms = _legend(top, loc="upper right", handles=terms[:2], ncol=2,
+                               handlelength=1.8, columnspacing=1.0)
+        view = _FIGURES["lab_curves"] = _Blitted(fig, [gap, train, test, elbo, log_px, *terms],
+                                                 overlay=[legend_terms])
+        view.shades = shades
+        view.legend_left = None
+    gap, train, test, elbo, log_px, recon, test_recon, kl, test_kl = view.live
+    left, top, bottom = view.fig.axes
+    epoch, eval_epoch = curves["epoch"], curves["eval_epoch"]
+    train_elbo, test_elbo = -curves["neg_elbo"], -curves["test_neg_elbo"]
+    train.set_data(epoch, train_elbo)
+    test.set_data(epoch, test_elbo)
+    elbo.set_data(eval_epoch, curves["subset_elbo"])
+    log_px.set_data(eval_epoch, curves["subset_log_px"])
+    gap.set_xy(np.concatenate([np.column_stack([eval_epoch, curves["subset_log_px"]]),
+                               np.column_stack([eval_epoch[::-1],
+                                                curves["subset_elbo"][::-1]])]))
+    recon.set_data(epoch, curves["recon"])
+    test_recon.set_data(epoch, curves["test_recon"])
+    kl.set_data(epoch, curves["kl"])
+    test_kl.set_data(epoch, curves["test_kl"])
+    # limits: rounded, from the whole history, so they change in steps
+    right = _nice_top(float(epoch[-1]), _EPOCH_LADDER)
+    ell = np.concatenate([train_elbo, test_elbo, curves["subset_elbo"], curves["subset_log_px"]])
+    lo, hi = _nice_range(float(ell.min()), float(ell.max()), steps=(5.0, 10.0, 20.0, 50.0))
+    rec_top = _nice_top(1.05 * float(max(curves["recon"].max(), curves["test_recon"].max())),
+                        (5.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 80.0, 100.0))
+    kl_top = _nice_top(1.1 * float(max(curves["kl"].max(), curves["test_kl"].max())),
+                       (0.1, 0.2, 0.5, 1.0, 2.0, 3.0, 4.0, 5.0, 7.5, 10.0, 15.0, 20.0))
+    key = (right, lo, hi, rec_top, kl_top, warmup)
+    if key != view.key:
+        for ax in (left, top, bottom):
+            ax.set_xlim(0.0, right)
+        left.set_ylim(lo, hi)
+        top.set_ylim(0.0, rec_top)
+        bottom.set_ylim(0.0, kl_top)
+        for shade in view.shades:
+            shade.set_visible(warmup > 0)
+            shade.set_width(warmup)
+        if view.legend_left is not None:
+            view.legend_left.remove()
+        handles = [train, test, elbo, log_px] + ([view.shades[0]] if warmup > 0 else [])
+        view.legend_left = _legend(left, loc="lower right", handles=handles,
+                                   handlelength=1.8, borderaxespad=0.3)
+        view.overlay = [view.overlay[0], view.legend_left]
+    return view.render(layer_key=key)
+
+
+_DIGIT_MARKERS = []
+
+
+def _digit_markers():
+    """The digits 0-9 as marker paths of straight segments only.
+
+    The same shapes as the markers "$0$".."$9$", with their curves flattened to
+    lines: Agg draws a marker path once per collection but first measures it,
+    and measuring curves costs milliseconds per collection (most of a frame).
+    """
+    if not _DIGIT_MARKERS:
+        from matplotlib.markers import MarkerStyle
+        from matplotlib.path import Path
+
+        for d in range(10):
+            style = MarkerStyle(f"${d}$")
+            glyph = style.get_path().transformed(style.get_transform())
+            polygons = glyph.to_polygons(closed_only=True)
+            vertices = np.concatenate(polygons)
+            codes = np.concatenate([[Path.MOVETO] + [Path.LINETO] * (len(p) - 2) + [Path.CLOSEPOLY]
+                                    for p in polygons])
+            _DIGIT_MARKERS.append(Path(vertices, codes))
+    return _DIGIT_MARKERS
+
+
+def lab_latent_image(points, labels, kl_each, z_dim, outside):
+    """Left: the test digits' encoder means (projected if z_dim > 2) on the prior's circles.
+
+    points: (N, 2) coordinates (z1, z2, or on the top two principal directions);
+    labels: (N,) digits; kl_each: (N,) KL(q(z|x) || p(z)) per digit, nats; outside:
+    how many points lie beyond the fixed frame [-4, 4]^2 (drawn at its edge).
+    Right: a histogram of kl_each with its mean.
+    """
+    lim = 4.0
+    view = _FIGURES.get("lab_latent")
+    if view is None:
+        fig = _new_figure(640, 360)
+        plane = fig.add_axes((0.09, 0.13, 0.38, 0.63))
+        hist = fig.add_axes((0.62, 0.14, 0.35, 0.62))
+        _latent_plane(plane)
+        plane.set_xlim(-lim, lim)
+        plane.set_ylim(-lim, lim)
+        _style_axes(hist)
+        groups = [plane.scatter([], [], s=30, marker=path, color=DIGIT_COLOURS[d],
+                                linewidths=0.3) for d, path in enumerate(_digit_markers())]
+        legend = plane.legend(groups, [str(d) for d in range(10)], loc="lower left",
+                              bbox_to_anchor=(0.0, 1.0), ncol=10, frameon=False,
+                              borderaxespad=0.1, handlelength=0, handletextpad=0,
+                              columnspacing=1.2, fontsize=THEME["font_size"] + 1)
+        for d, (handle, text) in enumerate(zip(legend.legend_handles, legend.get_texts())):
+            handle.set_visible(False)
+            text.set_color(DIGIT_COLOURS[d])
+            text.set_fontweight("bold")
+        bars, = hist.fill([0, 1, 1], [0, 0, 1], color=THEME["q"], alpha=0.3, lw=0)
+        outline, = hist.plot([], [], color=THEME["q"], lw=1.5)
+        mean = hist.axvline(0.0, color=THEME["text"], lw=1.5, ls="--")
+        mean_text = hist.text(0.97, 0.95, "", transform=hist.transAxes, ha="right", va="top",
+                              fontsize=THEME["font_size"] - 1, color=THEME["text"])
+        _label_axes(hist, "KL(q(z|x) ‖ p(z)), nats", "test digits")
+        hist.set_title("information in each code", fontsize=THEME["font_size"] - 1,
+                       color=THEME["text"])
+        view = _FIGURES["lab_latent"] = _Blitted(
+            fig, [*groups, bars, outline, mean, mean_text])
+        view.title = fig.text(0.02, 0.975, "", ha="left", va="top",
+                              fontsize=THEME["font_size"] - 1, color=THEME["text"])
+    groups, (bars, outline, mean, mean_text) = view.live[:10], view.live[10:]
+    plane, hist = view.fig.axes
+    shown = np.clip(points, -0.97 * lim, 0.97 * lim)
+    for d, group in enumerate(groups):
+        group.set_offsets(shown[labels == d])
+    top = _nice_top(1.05 * float(kl_each.max()),
+                    (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 4.0, 5.0, 7.5, 10.0, 15.0, 20.0, 30.0,
+                     50.0))
+    edges = np.linspace(0.0, top, 31)
+    counts = np.histogram(np.minimum(kl_each, top), edges)[0].astype(float)
+    x, y = _step(edges, counts)
+    outline.set_data(x, y)
+    bars.set_xy(np.column_stack([x, y]))
+    average = float(np.mean(kl_each))
+    mean.set_xdata([average, average])
+    mean_text.set_text(f"mean {average:.2f} nats")
+    count_top = _nice_top(1.15 * float(counts.max()),
+                          (10.0, 20.0, 50.0, 100.0, 150.0, 200.0, 300.0, 400.0))
+    key = (top, count_top, z_dim, outside)
+    if key != view.key:
+        hist.set_xlim(0.0, top)
+        hist.set_ylim(0.0, count_top)
+        what = ("encoder means of the test digits" if z_dim == 2 else
+                f"encoder means of the test digits, projected from {z_dim} dimensions\n"
+                "onto their top 2 principal directions (PCA)")
+        note = f"; {outside} outside the frame, drawn at its edge" if outside else ""
+        view.title.set_text(what + note)
+        axis = ("z₁", "z₂") if z_dim == 2 else ("principal direction 1", "principal direction 2")
+        _label_axes(plane, *axis)
+    return view.render(layer_key=key)
+
+
+def _pairs_mosaic(data, recons, cols=5, gap=1, pair_gap=4):
+    """Rows of ``cols`` digits over their reconstructions, pairs of rows ``pair_gap`` apart."""
+    n = len(data)
+    pairs = -(-n // cols)
+    size = 8 + gap
+    height = pairs * (2 * size - gap) + (pairs - 1) * pair_gap
+    out = np.full((height, cols * size - gap), np.nan)
+    for i in range(n):
+        r, c = divmod(i, cols)
+        y = r * (2 * size - gap + pair_gap)
+        out[y : y + 8, c * size : c * size + 8] = data[i].reshape(8, 8)
+        out[y + size : y + size + 8, c * size : c * size + 8] = recons[i].reshape(8, 8)
+    return out
+
+
+def lab_recon_image(data, recons, manifold, z_dim):
+    """Left: ten test digits over their reconstructions. Right: the decoded manifold.
+
+    data, recons: (10, 64) in [0, 1]; manifold: (100, 64), a 10 x 10 grid of decoded
+    latent points, row-major from the top left (the second coordinate grows upwards).
+    """
+    view = _FIGURES.get("lab_recon")
+    if view is None:
+        fig = _new_figure(640, 320)
+        pairs = fig.add_axes((0.1, 0.06, 0.38, 0.8))
+        grid = fig.add_axes((0.56, 0.06, 0.4, 0.8))
+        for ax in (pairs, grid):
+            _digit_axes(ax)
+        left = pairs.imshow(np.zeros((8, 8)), cmap=_grey_cmap(), vmin=0, vmax=1,
+                            interpolation="nearest")
+        right = grid.imshow(np.zeros((8, 8)), cmap=_grey_cmap(), vmin=0, vmax=1,
+                            interpolation="nearest")
+        pairs.set_title("test digits and their reconstructions", fontsize=THEME["font_size"] - 1,
+                        color=THEME["text"])
+        for spine in pairs.spines.values():
+            spine.set_visible(False)
+        view = _FIGURES["lab_recon"] = _Blitted(fig, [left, right])
+    left, right = view.live
+    pairs, grid = view.fig.axes
+    tiles = _pairs_mosaic(data, recons)
+    left.set_data(tiles)
+    left.set_extent((-0.5, tiles.shape[1] - 0.5, tiles.shape[0] - 0.5, -0.5))
+    side = int(round(math.sqrt(len(manifold))))
+    tiles_m = _mosaic(manifold, cols=side)
+    right.set_data(tiles_m)
+    right.set_extent((-0.5, tiles_m.shape[1] - 0.5, tiles_m.shape[0] - 0.5, -0.5))
+    key = (tiles.shape, tiles_m.shape, z_dim)
+    if key != view.key:
+        pairs.set_xlim(-0.5, tiles.shape[1] - 0.5)
+        pairs.set_ylim(tiles.shape[0] - 0.5, -0.5)
+        pair_rows = [4.0 + k * 21.0 for k in range(-(-len(data) // 5))]  # see _pairs_mosaic
+        pairs.set_yticks([y + dy for y in pair_rows for dy in (0.0, 9.0)],
+                         ["data", "recon."] * len(pair_rows))
+        pairs.tick_params(axis="y", length=0, labelsize=THEME["font_size"] - 1,
+                          colors=THEME["text"])
+        grid.set_xlim(-0.5, tiles_m.shape[1] - 0.5)
+        grid.set_ylim(tiles_m.shape[0] - 0.5, -0.5)
+        if z_dim == 2:
+            grid.set_title("decoded: z₁, z₂ from −2.5 to 2.5", fontsize=THEME["font_size"] - 1,
+                           color=THEME["text"])
+        else:
+            grid.set_title(f"decoded along the top 2 principal\ndirections, −2.5 to 2.5 "
+                           f"(other {z_dim - 2} at 0)", fontsize=THEME["font_size"] - 1,
+                           color=THEME["text"])
+    return view.render(layer_key=key)
+
+
+def lab_units_image(kl_dims, active):
+    """One bar per latent dimension: its mean KL over the test digits, nats.
+
+    kl_dims: (Z,) floats; active: (Z,) bools (active in blue, inactive in grey).
+    """
+    from matplotlib.patches import Patch
+
+    Z = len(kl_dims)
+    view = _FIGURES.get("lab_units")
+    if view is None or view.z_dim != Z:
+        if view is not None:
+            view.fig.clear()
+        fig = view.fig if view is not None else _new_figure(640, 260)
+        ax = fig.add_axes((0.1, 0.18, 0.87, 0.62))
+        _style_axes(ax)
+        ax.grid(False, axis="x")
+        bars = ax.bar(range(Z), [0.0] * Z, width=0.7, color=THEME["q"])
+        labels = [ax.text(d, 0.0, "", ha="center", va="bottom", color=THEME["text"],
+                          fontsize=THEME["font_size"] - (1 if Z <= 8 else 3)) for d in range(Z)]
+        ax.set_xticks(range(Z), [f"z{_subscript(d + 1)}" for d in range(Z)])
+        ax.set_xlim(-0.6, Z - 0.4)
+        _label_axes(ax, "latent dimension", "KL, nats per digit")
+        title = ax.text(0.0, 1.2, "", transform=ax.transAxes, ha="left", va="bottom",
+                        fontsize=THEME["font_size"], color=THEME["text"])
+        handles = [Patch(color=THEME["q"], label="active: Var over x of E[z_d|x] > 0.01"),
+                   Patch(color=THEME["prior"], alpha=0.6, label="inactive")]
+        _legend(ax, loc="lower right", handles=handles, bbox_to_anchor=(1.0, 1.0), ncol=2,
+                borderaxespad=0.2, handlelength=1.2)
+        view = _FIGURES["lab_units"] = _Blitted(fig, [*bars, *labels, title])
+        view.z_dim = Z
+    bars, labels, title = view.live[:Z], view.live[Z:2 * Z], view.live[-1]
+    ax = view.fig.axes[0]
+    top = _nice_top(1.2 * float(max(np.max(kl_dims), 0.0)),
+                    (0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 7.5, 10.0, 15.0, 20.0))
+    for bar, text, value, on in zip(bars, labels, kl_dims, active):
+        bar.set_height(float(value))
+        bar.set_color(THEME["q"] if on else THEME["prior"])
+        bar.set_alpha(1.0 if on else 0.6)
+        text.set_position((text.get_position()[0], float(value) + 0.02 * top))
+        text.set_text(f"{value:.2f}")
+    n_active = int(np.sum(active))
+    title.set_text(f"{n_active} of {Z} units active")
+    ax.set_ylim(0.0, top)
+    return view.render(layer_key=(Z, top))
+
+
+def lab_posterior_image(x, recon, z1, z2, density, q_mu, q_sd):
+    """Left: a test digit and its reconstruction. Right: its true posterior and q(z|x).
+
+    x, recon: (64,) in [0, 1]. z1, z2: the grid's axes; density: (len(z2), len(z1)),
+    p(z|x) on the grid (row i at z2[i]), shaded at 1, 2 and 3 "sd" levels (exp(-r^2/2)
+    of its peak: the highest-density regions a Gaussian would have); q_mu, q_sd: q's
+    mean and sds, drawn as its 1 and 2 sd ellipses. The view covers the outer contour
+    and q's 2.5 sd box, with one unit as long on both axes. Redrawn fully on each call (the
+    contours are new), which is fine: the widget caches on the weights and digit.
+    """
+    from matplotlib.colors import to_rgba
+    from matplotlib.patches import Ellipse, Patch
+
+    view = _FIGURES.get("lab_posterior")
+    if view is None:
+        fig = _new_figure(640, 320)
+        top = fig.add_axes((0.05, 0.52, 0.19, 0.36))
+        bottom = fig.add_axes((0.05, 0.08, 0.19, 0.36))
+        plane = fig.add_axes((0.38, 0.14, 0.58, 0.74))
+        for ax, name in ((top, "test digit x"), (bottom, "reconstruction")):
+            _digit_axes(ax)
+            ax.set_title(name, fontsize=THEME["font_size"] - 1, color=THEME["text"])
+        pictures = [ax.imshow(np.zeros((8, 8)), cmap=_grey_cmap(), vmin=0, vmax=1,
+                              interpolation="nearest") for ax in (top, bottom)]
+        _style_axes(plane)
+        _label_axes(plane, "z₁", "z₂")
+        ellipses = [Ellipse((0, 0), 1, 1, fill=False, ec=THEME["q"], lw=lw, ls=ls, zorder=3)
+                    for lw, ls in ((2.0, "-"), (1.5, "--"))]
+        for e in ellipses:
+            plane.add_patch(e)
+        centre, = plane.plot([0], [0], "+", color=THEME["q"], ms=9, mew=1.5, zorder=3)
+        handles = [Patch(color=to_rgba(THEME["posterior"], 0.45), label="true p(z | x)"),
+                   ellipses[0], ellipses[1]]
+        _legend(plane, loc="lower left", handles=handles,
+                labels=["exact p(z | x)", "q(z | x), 1 sd", "2 sd"],
+                bbox_to_anchor=(0.0, 1.0), ncol=3, borderaxespad=0.2, handlelength=1.5,
+                columnspacing=1.0)
+        view = _FIGURES["lab_posterior"] = SimpleNamespace(
+            fig=fig, pictures=pictures, ellipses=ellipses, centre=centre, contours=None)
+    top, bottom, plane = view.fig.axes
+    view.pictures[0].set_data(np.reshape(x, (8, 8)))
+    view.pictures[1].set_data(np.reshape(recon, (8, 8)))
+    if view.contours is not None:
+        view.contours.remove()
+    peak = float(density.max())
+    levels = [peak * math.exp(-0.5 * r * r) for r in (3.0, 2.0, 1.0)] + [peak * 1.001]
+    colours = [to_rgba(THEME["posterior"], a) for a in (0.15, 0.3, 0.5)]
+    view.contours = plane.contourf(z1, z2, density, levels=levels, colors=colours,
+                                   antialiased=True)
+    for e, k in zip(view.ellipses, (1.0, 2.0)):
+        e.set_center((float(q_mu[0]), float(q_mu[1])))
+        e.width, e.height = 2.0 * k * float(q_sd[0]), 2.0 * k * float(q_sd[1])
+    view.centre.set_data([q_mu[0]], [q_mu[1]])
+    # the view: the posterior's outer contour and q's 2.5 sd box, padded, then widened in one
+    # direction so that one unit is as long on both axes
+    rows, cols = np.nonzero(density >= levels[0])
+    x0 = min(float(z1[cols.min()]), float(q_mu[0] - 2.5 * q_sd[0]))
+    x1 = max(float(z1[cols.max()]), float(q_mu[0] + 2.5 * q_sd[0]))
+    y0 = min(float(z2[rows.min()]), float(q_mu[1] - 2.5 * q_sd[1]))
+    y1 = max(float(z2[rows.max()]), float(q_mu[1] + 2.5 * q_sd[1]))
+    pad = 0.12 * max(x1 - x0, y1 - y0)
+    x0, x1, y0, y1 = x0 - pad, x1 + pad, y0 - pad, y1 + pad
+    bbox = plane.get_window_extent()
+    units_per_px = max((x1 - x0) / bbox.width, (y1 - y0) / bbox.height)
+    cx, cy = 0.5 * (x0 + x1), 0.5 * (y0 + y1)
+    plane.set_xlim(cx - 0.5 * units_per_px * bbox.width, cx + 0.5 * units_per_px * bbox.width)
+    plane.set_ylim(cy - 0.5 * units_per_px * bbox.height, cy + 0.5 * units_per_px * bbox.height)
+    view.fig.canvas.draw()
+    return _rgba(view.fig.canvas)
 
 def _rgba(canvas):
     buf = canvas.buffer_rgba()

@@ -18,6 +18,7 @@ from .gaussian import kl_to_standard_normal, log_normal_pdf
 
 __all__ = ["WIDGETS", "architecture", "call", "decode_at", "derivation", "dynamics",
            "enable_plotting", "generate", "kl", "kl_direction", "kl_mc", "latent", "posterior",
+           "lab_curves", "lab_latent", "lab_posterior", "lab_recon", "lab_units",
            "reparam", "tension"]
 
 _Z = np.linspace(-6.0, 6.0, 601)
@@ -492,6 +493,16 @@ WIDGETS = {"kl": kl, "posterior": posterior, "kl_mc": kl_mc, "reparam": reparam,
            "derivation": derivation, "tension": tension,
            "kl_direction": kl_direction, "generate": generate, "decode_at": decode_at,
            "latent": latent, "dynamics": dynamics, "architecture": architecture}
+
+
+# The training lab's figures (lab.py). Imported here, at the bottom, so that lab.py may use
+# the helpers above; lab.py imports this module only inside its functions.
+from . import lab as _lab  # noqa: E402
+
+lab_curves, lab_latent, lab_recon = _lab.lab_curves, _lab.lab_latent, _lab.lab_recon
+lab_units, lab_posterior = _lab.lab_units, _lab.lab_posterior
+WIDGETS.update(lab_curves=lab_curves, lab_latent=lab_latent, lab_recon=lab_recon,
+               lab_units=lab_units, lab_posterior=lab_posterior)
 
 
 def call(name, params):
