@@ -14,14 +14,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "py"))
 
-from elbo_lab import widgets  # noqa: E402
+from elbo_lab import lab, widgets  # noqa: E402
 from elbo_lab.figures import png_bytes  # noqa: E402
 
 OUT = ROOT / "static"
 
 
 def render(key):
-    """PNG of widget ``key`` at its default parameters: the very pixels it paints live."""
+    """PNG of widget ``key`` at its default parameters: the very pixels it paints live.
+
+    The training lab's figures show a freshly reset run at the default settings
+    (epoch 0), whatever the session held before, so their images are reproducible.
+    """
+    if key.startswith("lab_"):
+        lab.reset()
     return png_bytes(widgets.WIDGETS[key]()["image"])
 
 
