@@ -148,6 +148,63 @@
     }
   }
 
+  /* ---- permalinks: control values live in the URL's query, by control id ---- */
+
+  /* A control's value as URL text, and back. */
+  function controlText(id) {
+    const el = $(id);
+    switch (controlKind(el)) {
+      case "range": return $(id + "-num").value;
+      case "counter": return String(Number(el.dataset.value || 0));
+      default: return String(readControl(id));
+    }
+  }
+
+  function writeControl(id, value) {
+    const el = $(id), text = String(value);
+    switch (controlKind(el)) {
+      case "select": el.value = text; break;
+      case "checkboxes":
+        el.querySelectorAll("input[type=checkbox]").forEach((c) => { c.checked = text.includes(c.value); });
+        break;
+      case "counter": el.dataset.value = String(Math.max(0, Math.floor(Number(text)) || 0)); break;
+      default: {
+        // the typed twin holds the value as given (Python judges it); the slider follows if it can
+        $(id + "-num").value = text;
+        const v = Number(text);
+        if (text.trim() !== "" && Number.isFinite(v) && v >= Number(el.min) && v <= Number(el.max)) el.value = text;
+      }
+    }
+  }
+
+  const permalink = {
+    defaults: new Map(),  // control id -> its value in the page as shipped
+
+    /* Remember the shipped values, then apply any the URL gives. */
+    load(ids) {
+      const query = new URLSearchParams(location.search);
+      for (const id of ids) {
+        this.defaults.set(id, controlText(id));
+        if (query.has(id)) writeControl(id, query.get(id));
+      }
+    },
+
+    /* entries: {id: value, or null for "the default"}. Other parameters stay. */
+    set(entries) {
+      const query = new URLSearchParams(location.search);
+      for (const [id, value] of Object.entries(entries)) {
+        if (value === null || String(value) === this.defaults.get(id)) query.delete(id);
+        else query.set(id, String(value));
+      }
+      const text = query.toString();
+      try {  // a sandboxed or file:// page may refuse; the state is then only on screen
+        history.replaceState(history.state, "", location.pathname + (text ? "?" + text : "") + location.hash);
+      } catch (err) { /* keep going */ }
+    },
+
+    follow(id) { this.set({ [id]: controlText(id) }); },
+  };
+
   function paintImage(canvas, image) {
     if (canvas.width !== image.width) canvas.width = image.width;
     if (canvas.height !== image.height) canvas.height = image.height;
@@ -182,7 +239,10 @@
         const el = $(id);
         const value = key === "image" ? result.image : result.values[key];
         if (key === "image") { if (value) paintImage(el, value); }
-        else if (typeof value === "number" && el.dataset.digits !== "int") {
+        else if (typeof value === "boolean") {
+          el.textContent = value ? (el.dataset.true || "yes") : (el.dataset.false || "no");
+          el.classList.toggle("fails", !value);
+        } else if (typeof value === "number" && el.dataset.digits !== "int") {
           el.textContent = value.toFixed(Number(el.dataset.digits || 3)).replace(/^-(0\.0*)$/, "$1");
         } else el.textContent = String(value);
       }
@@ -200,16 +260,25 @@
       });
     }
 
-    function update() {
+    /* opts.background: a refresh the reader did not ask for (the lab's);
+     * opts.after(err, result): called once this call's answer is painted. */
+    function update(opts) {
+      opts = opts || {};
       if (!bridge.callable) return;  // every widget is refreshed once Python can answer
       const params = {};
       for (const [name, id] of Object.entries(row.params)) params[name] = readControl(id);
       const inputAt = lastInput;
-      bridge.request(row.key, row.call, params, (err, result) => onResult(err, result, inputAt));
+      bridge.request(row.key, row.call, params, (err, result) => {
+        onResult(err, result, inputAt);
+        if (opts.after) opts.after(err, result);
+      }, opts.background);
     }
 
     const changed = () => { lastInput = performance.now(); update(); };
-    for (const id of Object.values(row.params)) listen(id, changed);
+    for (const id of Object.values(row.params)) {
+      listen(id, changed);
+      listen(id, () => permalink.follow(id));
+    }
     return update;
   }
 
@@ -244,21 +313,45 @@
   function main() {
     typeset();
     document.querySelectorAll("[data-stepper]").forEach(bindStepper);
-    const updates = [];
+    const updates = new Map();  // widget key -> update(opts)
+    const refreshAll = () => updates.forEach((u) => u());
+    let lab = null;
     const bridge = new ELBO.Bridge((type, detail) => {
       if (type === "stage") loader.stage(detail);
-      else if (type === "callable") updates.forEach((u) => u());  // numbers go live
-      else if (type === "ready") {  // and now figures too
+      else if (type === "callable") {  // numbers go live
+        if (lab) { lab.onCallable(); lab.enable(true); }  // the lab's run first: its figures read it
+        refreshAll();
+      } else if (type === "ready") {  // and now figures too
         loader.ready();
         performance.mark("elbo:ready");
-        updates.forEach((u) => u());
-      } else if (type === "fatal") loader.fail(detail);
+        refreshAll();
+      } else if (type === "fatal") {
+        loader.fail(detail);
+        if (lab) lab.enable(false);
+      } else if (type === "lab" && lab) lab.onEvent(detail);
     });
-    for (const row of ELBO.WIDGETS) updates.push(bindWidget(row, bridge));
+    const ids = new Set(ELBO.WIDGETS.flatMap((row) => Object.values(row.params)));
+    if (ELBO.LAB_SETTINGS) Object.values(ELBO.LAB_SETTINGS).forEach((id) => { if ($(id)) ids.add(id); });
+    permalink.load([...ids]);
+    for (const row of ELBO.WIDGETS) updates.set(row.key, bindWidget(row, bridge));
+    if (ELBO.LabPanel && $("lab-train")) {
+      lab = new ELBO.LabPanel(bridge, {
+        read: readControl,
+        write: writeControl,
+        listen: listen,
+        refresh: (key, opts) => updates.get(key)(opts),
+        invalid: (id, bad) => {
+          const box = controlKind($(id)) === "range" ? $(id + "-num") : $(id);
+          box.setAttribute("aria-invalid", bad ? "true" : "false");
+        },
+        setUrl: (entries) => permalink.set(entries),
+      }, ELBO.WIDGETS);
+    }
     $("boot-retry").addEventListener("click", () => { loader.begin(); bridge.start(); });
     loader.begin();
     bridge.start();
     ELBO.bridge = bridge;
+    ELBO.labPanel = lab;
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", main);

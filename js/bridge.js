@@ -40,7 +40,7 @@
 
   class Bridge {
     constructor(onEvent) {
-      this.onEvent = onEvent;  // (type, detail) for "stage", "callable", "ready", "fatal"
+      this.onEvent = onEvent;  // (type, detail) for "stage", "callable", "ready", "fatal", "lab"
       this.nextId = 1;
       this.waiting = new Map();  // id -> {resolve, reject}
       this.slots = new Map();  // widget key -> {busy, pending}
@@ -93,6 +93,8 @@
         this.onEvent("ready", {});
       } else if (msg.type === "fatal") {
         this.onEvent("fatal", msg);
+      } else if (msg.type === "lab") {
+        this.onEvent("lab", msg);
       } else if (msg.id !== undefined) {
         const entry = this.waiting.get(msg.id);
         if (!entry) return;
@@ -102,24 +104,41 @@
       }
     }
 
-    /* One call, one promise. */
-    call(name, params) {
+    /* One message, one promise. */
+    send(message) {
       if (!this.worker) return Promise.reject(new Error("Python is not running"));
       const id = this.nextId++;
       return new Promise((resolve, reject) => {
         this.waiting.set(id, { resolve, reject });
-        this.worker.postMessage({ id: id, call: name, params: params });
+        this.worker.postMessage(Object.assign({ id: id }, message));
       });
+    }
+
+    /* A widget call. Background calls (the lab's figure refreshes) wait in the
+     * worker until the reader's own calls are done. */
+    call(name, params, background) {
+      return this.send({ call: name, params: params, background: !!background });
+    }
+
+    /* The training lab: "reset", "train", "pause", "epochs", "status", "presets". */
+    lab(action, params) {
+      return this.send({ lab: action, params: params || {} });
+    }
+
+    /* Is a call for this widget in flight? */
+    busy(key) {
+      const slot = this.slots.get(key);
+      return !!(slot && slot.busy);
     }
 
     /* Latest wins: while a call is in flight, newer parameters replace each
      * other in one pending slot, so a fast drag never builds a queue. Every
      * answer is shown (the figure follows the drag), then the newest pending
      * parameters, if any, are sent. */
-    request(key, name, params, onResult) {
+    request(key, name, params, onResult, background) {
       let slot = this.slots.get(key);
       if (!slot) this.slots.set(key, (slot = { busy: false, pending: null }));
-      if (slot.busy) { slot.pending = { name, params, onResult }; return; }
+      if (slot.busy) { slot.pending = { name, params, onResult, background }; return; }
       slot.busy = true;
       this.sent.set(key, (this.sent.get(key) || 0) + 1);
       const finish = (err, result) => {
@@ -127,9 +146,9 @@
         const next = slot.pending;
         slot.pending = null;
         onResult(err, result);
-        if (next) this.request(key, next.name, next.params, next.onResult);
+        if (next) this.request(key, next.name, next.params, next.onResult, next.background);
       };
-      this.call(name, params).then((r) => finish(null, r), (e) => finish(e, null));
+      this.call(name, params, background).then((r) => finish(null, r), (e) => finish(e, null));
     }
   }
 

@@ -6,7 +6,9 @@
  *           twin is "<id>-num"), a select, a fieldset of checkboxes, or a button
  *           that counts clicks (a "resample" seed). Rows may share controls.
  *   show    a key of the result's `values` -> the id of the element showing it
- *           (data-digits on that element: decimals, or "int"); "image" -> the canvas
+ *           (data-digits on that element: decimals, or "int"; a true/false value
+ *           shows the element's data-true / data-false text); "image" -> the canvas
+ *   lab     true for the training lab's figures: js/lab.js refreshes them as it trains
  */
 window.ELBO = window.ELBO || {};
 window.ELBO.WIDGETS = [
@@ -56,4 +58,25 @@ window.ELBO.WIDGETS = [
     params: { run: "dyn-run" },
     show: { epochs: "dyn-epochs", final_recon: "dyn-recon", final_kl: "dyn-kl",
             final_neg_elbo: "dyn-negelbo", image: "dynamics-plot" } },
+  { key: "lab_curves", call: "lab_curves",
+    params: {},
+    show: { epoch: "labc-epoch", test_neg_elbo: "labc-test", train_neg_elbo: "labc-train",
+            subset_elbo: "labc-elbo", subset_log_px: "labc-logpx", gap: "labc-gap",
+            image: "lab_curves-plot" }, lab: true },
+  { key: "lab_latent", call: "lab_latent",
+    params: {},
+    show: { projection: "labl-projection", mean_kl: "labl-kl", image: "lab_latent-plot" }, lab: true },
+  { key: "lab_recon", call: "lab_recon",
+    params: {},
+    show: { recon: "labr-recon", image: "lab_recon-plot" }, lab: true },
+  { key: "lab_units", call: "lab_units",
+    params: {},
+    show: { active_units: "labu-active", z_dim: "labu-zdim", total_kl: "labu-kl",
+            image: "lab_units-plot" }, lab: true },
+  { key: "lab_posterior", call: "lab_posterior",
+    params: { digit: "labp-digit" },
+    show: { label: "labp-label", log_px_grid: "labp-logpx", grid_error: "labp-err",
+            elbo: "labp-elbo", kl_grid: "labp-kl", identity_residual: "labp-residual",
+            tolerance: "labp-tol", identity_ok: "labp-ok", iwae: "labp-iwae", iwae_se: "labp-iwae-se",
+            gap: "labp-gap", image: "lab_posterior-plot" }, lab: true },
 ];

@@ -9,21 +9,53 @@
  *
  * Protocol (page -> worker):
  *   {type: "init", base, bundle}          load Pyodide from `base`, unpack our sources
- *   {id, call, params}                    run elbo_lab.widgets.call(call, params)
+ *   {id, call, params, background}        run elbo_lab.widgets.call(call, params)
+ *   {id, lab: action, params}             the training lab: "reset" (params: settings),
+ *                                         "train", "pause", "epochs" (params: {epochs}),
+ *                                         "status", "presets"
  * (worker -> page):
  *   {type: "stage", stage, state, ms}     state: "start" | "done"
  *   stages: core, numpy, code (calls are served from here on), plotting
  *   {type: "ready"} | {type: "fatal", stage, message}
  *   {id, ok: true, result} | {id, ok: false, error}
+ *   {type: "lab", event, ...}             "blas" (state start|done, ms), "progress"
+ *                                         (status), "stopped" (status, reason), "error"
+ *
+ * Scheduling. Work is done one unit per task, and the worker returns to its
+ * message loop between units, so a message that arrives mid-training is seen
+ * within one unit. Order of preference: the reader's calls (slider moves),
+ * then background calls (the lab's figure refreshes), then one training chunk
+ * of about CHUNK_MS. No SharedArrayBuffer is needed (nor available on file://).
  */
 function elboWorkerMain() {
   "use strict";
+  const CHUNK_MS = 15;  // one training chunk: the most a slider waits for training
   let pyodide = null;
   let callWidget = null;
+  let labControl = null;
   let open = false;  // calls are served once our code is imported
-  const early = [];  // calls that arrived before that
+  const interactive = [];  // the reader's calls, first come first served
+  const background = [];  // the lab's figure refreshes: after the reader's calls
+  let training = false;
+  let wantTraining = false;  // Train pressed and not since paused or reset
+  let blas = null;  // the promise of scipy's BLAS (loaded on the first Train)
 
   function post(msg, transfer) { self.postMessage(msg, transfer || []); }
+
+  /* ---- the scheduler: one unit of work per task ---- */
+  const tick = new MessageChannel();  // unlike setTimeout(0), never clamped to 4 ms
+  let scheduled = false;
+  function schedule() {
+    if (!scheduled) { scheduled = true; tick.port2.postMessage(0); }
+  }
+  tick.port1.onmessage = () => {
+    scheduled = false;
+    if (!open) return;
+    const msg = interactive.shift() || background.shift();
+    if (msg) handle(msg);
+    else if (training) trainChunk();
+    if (interactive.length || background.length || training) schedule();
+  };
 
   async function stage(name, fn) {
     const t0 = performance.now();
@@ -70,13 +102,15 @@ function elboWorkerMain() {
       }
       pyodide.runPython(
         "import sys\nsys.path.insert(0, " + JSON.stringify(root) + ")\n" +
-        "import elbo_lab.widgets");
-      callWidget = pyodide.globals.get("elbo_lab").widgets.call;
+        "import elbo_lab.widgets, elbo_lab.lab");
+      // pyimport gives proxies of our own (attributes of a destroyed proxy die with it)
+      callWidget = pyodide.pyimport("elbo_lab.widgets").call;
+      labControl = pyodide.pyimport("elbo_lab.lab").control;
     });
     // Numbers are live from here; calls are served while matplotlib loads
     // (between its awaits), and figures are drawn once it has.
     open = true;
-    early.splice(0).forEach(run);
+    schedule();
     await stage("plotting", async () => {
       await pyodide.loadPackage("matplotlib", { messageCallback: () => {} });
       pyodide.runPython("import os\nos.environ['MPLBACKEND'] = 'Agg'\n" +
@@ -84,29 +118,95 @@ function elboWorkerMain() {
     });
   }
 
-  /* Convert a Python result to plain JS once, here, and free every proxy. */
-  function run(msg) {
-    const t0 = performance.now();
-    let pyParams = null, pyResult = null, result;
+  /* Run a Python function on plain JS params; convert its answer to plain JS
+   * once, here, and free every proxy. Python reports bad input as {error}. */
+  function runPy(fn, args, params) {
+    let pyParams = null, pyResult = null;
     try {
-      pyParams = pyodide.toPy(msg.params || {});
-      pyResult = callWidget(msg.call, pyParams);
-      result = pyResult.toJs({ dict_converter: Object.fromEntries, create_pyproxies: false });
-    } catch (err) {
-      post({ id: msg.id, ok: false, error: String((err && err.message) || err) });
-      return;
+      pyParams = pyodide.toPy(params || {});
+      pyResult = fn(...args, pyParams);
+      const result = pyResult.toJs({ dict_converter: Object.fromEntries, create_pyproxies: false });
+      if (result.error !== undefined) throw new Error(result.error);
+      return result;
     } finally {
       if (pyParams && pyParams.destroy) pyParams.destroy();
       if (pyResult && pyResult.destroy) pyResult.destroy();
     }
-    if (result.error !== undefined) {
-      post({ id: msg.id, ok: false, error: result.error });
+  }
+
+  function answer(id, fn) {
+    const t0 = performance.now();
+    let result;
+    try {
+      result = fn();
+    } catch (err) {
+      post({ id: id, ok: false, error: String((err && err.message) || err) });
       return;
     }
     result.ms = performance.now() - t0;
     const transfer = [];  // pixels move to the page without a copy
     if (result.image && result.image.rgba) transfer.push(result.image.rgba.buffer);
-    post({ id: msg.id, ok: true, result: result }, transfer);
+    post({ id: id, ok: true, result: result }, transfer);
+  }
+
+  /* ---- the training lab ---- */
+
+  /* Training multiplies with scipy's BLAS (float32 sgemm): about twice as fast
+   * as numpy's own matmul in Pyodide. scipy costs seconds to load, so it is
+   * loaded on the first Train, not at start. Calls are served meanwhile. */
+  function loadBlas() {
+    if (!blas) {
+      const t0 = performance.now();
+      post({ type: "lab", event: "blas", state: "start" });
+      blas = pyodide.loadPackage("scipy", { messageCallback: () => {} }).then(() => {
+        pyodide.runPython("from elbo_lab import layers\nlayers.set_matmul_backend('blas')");
+        post({ type: "lab", event: "blas", state: "done", ms: performance.now() - t0 });
+      }, (err) => {
+        blas = null;  // a later Train tries again
+        throw err;
+      });
+    }
+    return blas;
+  }
+
+  function trainChunk() {
+    let status;
+    try {
+      status = runPy(labControl, ["advance"], { ms: CHUNK_MS });
+    } catch (err) {
+      training = false;
+      post({ type: "lab", event: "error", message: String((err && err.message) || err) });
+      return;
+    }
+    post({ type: "lab", event: "progress", status: status });
+    if (status.done) {
+      training = false;
+      post({ type: "lab", event: "stopped", reason: "done", status: status });
+    }
+  }
+
+  function labAction(msg) {
+    const action = msg.lab;
+    if (action === "train") {
+      loadBlas().then(() => {
+        answer(msg.id, () => {
+          const status = runPy(labControl, ["status"], {});
+          training = wantTraining && !status.done;  // unless paused while scipy loaded
+          return status;
+        });
+        schedule();
+      }, (err) => {
+        post({ id: msg.id, ok: false,
+               error: "could not load scipy for training: " + ((err && err.message) || err) });
+      });
+      return;
+    }
+    answer(msg.id, () => runPy(labControl, [action], msg.params));
+  }
+
+  function handle(msg) {
+    if (msg.lab !== undefined) labAction(msg);
+    else answer(msg.id, () => runPy(callWidget, [msg.call], msg.params));
   }
 
   self.onmessage = async (event) => {
@@ -120,7 +220,10 @@ function elboWorkerMain() {
       }
       return;
     }
-    if (!open) { early.push(msg); return; }
-    run(msg);
+    // pause and reset overtake queued work: they are what the reader waits for
+    if (msg.lab === "train") wantTraining = true;
+    if (msg.lab === "pause" || msg.lab === "reset") training = wantTraining = false;
+    (msg.background ? background : interactive).push(msg);
+    schedule();
   };
 }

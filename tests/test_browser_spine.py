@@ -32,7 +32,7 @@ def test_static_figure_shows_before_python(page, page_url):
     static = page.get_by_role("img", name=re.compile("prior N\\(0, 1\\), dashed"))
     expect(static).to_be_visible()
     assert page.evaluate("document.getElementById('kl-static').naturalWidth") == 640
-    expect(page.get_by_role("progressbar")).to_be_visible()
+    expect(page.get_by_role("progressbar", name=re.compile("Python"))).to_be_visible()
 
 
 def test_kl_widget_goes_live_and_answers(live):

@@ -104,3 +104,35 @@ def test_katex_version_is_the_tested_one():
     page = (ROOT / "index.html").read_text()
     versions = set(re.findall(r"cdn\.jsdelivr\.net/npm/katex@([\d.]+)/", page))
     assert versions == {katex_version()}
+
+
+def _lab_controls(page):
+    """{setting: (kind, default, choices)} for the lab's settings controls (ids in js/lab.js)."""
+    ids = dict(re.findall(r'(\w+): "(lab-[\w-]+)"',
+                          re.search(r"const SETTINGS = \{([^}]*)\}", (ROOT / "js" / "lab.js").read_text()).group(1)))
+    controls = {}
+    for name, element_id in ids.items():
+        match = _element(page, element_id)
+        if match.group(1) == "select":
+            body = page[match.end():page.index("</select>", match.end())]
+            choices = [float(v) for v in re.findall(r'<option value="([^"]*)"', body)]
+            default = float(re.search(r'<option value="([^"]*)" selected', body).group(1))
+            controls[name] = ("select", default, choices)
+        else:
+            default = float(re.search(r'value="([^"]*)"', match.group(0)).group(1))
+            controls[name] = ("range", default, None)
+    return controls
+
+
+def test_lab_controls_start_at_python_defaults_and_can_show_every_preset():
+    from elbo_lab import lab
+
+    controls = _lab_controls((ROOT / "index.html").read_text())
+    assert set(controls) == set(lab.settings_defaults())
+    for name, default in lab.settings_defaults().items():
+        assert controls[name][1] == default, name
+    for preset in lab.PRESETS.values():
+        for name, value in preset["settings"].items():
+            kind, _, choices = controls[name]
+            if kind == "select":  # a select can only show one of its options
+                assert float(value) in choices, (name, value)

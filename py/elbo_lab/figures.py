@@ -710,31 +710,35 @@ def lab_curves_image(curves, warmup):
     "test_neg_elbo", "recon", "test_recon", "kl", "test_kl"; one per evaluation:
     "eval_epoch", "subset_elbo", "subset_log_px". warmup: KL warm-up epochs (shaded).
     Left: train ELBO (solid) and test ELBO (dashed), and on 100 test digits the ELBO
-    (blue dots) and the IWAE log p(x) (vermillion dots) with the gap between shaded.
+    (blue dots) and the IWAE log p(x) (vermillion dots); below it, on its own scale,
+    the gap between those two.
     Right: reconstruction (top) and KL (bottom), train solid, test dashed. The
     epoch axis grows through ``_EPOCH_LADDER``; y-limits are rounded, so they move
     in steps.
     """
     view = _FIGURES.get("lab_curves")
     if view is None:
-        fig = _new_figure(640, 320)
-        left = fig.add_axes((0.11, 0.14, 0.37, 0.72))
-        top = fig.add_axes((0.6, 0.56, 0.37, 0.3))
-        bottom = fig.add_axes((0.6, 0.14, 0.37, 0.3), sharex=top)
-        for ax in (left, top, bottom):
+        fig = _new_figure(640, 400)
+        left = fig.add_axes((0.11, 0.45, 0.37, 0.47))
+        under = fig.add_axes((0.11, 0.11, 0.37, 0.2), sharex=left)
+        top = fig.add_axes((0.6, 0.6, 0.37, 0.32), sharex=left)
+        bottom = fig.add_axes((0.6, 0.11, 0.37, 0.32), sharex=left)
+        for ax in (left, under, top, bottom):
             _style_axes(ax)
-        top.tick_params(labelbottom=False)
-        left.set_title("ELBO and log p(x)", fontsize=THEME["font_size"] - 1,
-                       color=THEME["text"])
-        top.set_title("reconstruction −E[log p(x|z)]", fontsize=THEME["font_size"] - 1,
-                      color=THEME["text"])
-        bottom.set_title("KL(q(z|x) ‖ p(z))", fontsize=THEME["font_size"] - 1,
-                         color=THEME["text"])
-        _label_axes(left, "epoch", "nats per digit")
+        for ax in (left, top):
+            ax.tick_params(labelbottom=False)
+        titles = ((left, "ELBO and log p(x)"), (under, "the gap: log p(x) − ELBO"),
+                  (top, "reconstruction −E[log p(x|z)]"), (bottom, "KL(q(z|x) ‖ p(z))"))
+        for ax, title in titles:
+            ax.set_title(title, fontsize=THEME["font_size"] - 1, color=THEME["text"])
+        _label_axes(left, "", "nats per digit")
+        _label_axes(under, "epoch", "nats")
         _label_axes(bottom, "epoch", "")
         shades = [ax.axvspan(0, 1, color=THEME["prior"], alpha=0.15, lw=0, label="KL warm-up")
-                  for ax in (left, top, bottom)]  # only the left legend lists it
-        gap, = left.fill([0, 1, 1], [0, 0, 1], color=THEME["posterior"], alpha=0.3, lw=0)
+                  for ax in (left, under, top, bottom)]  # only the left legend lists it
+        # the gap is a fraction of a nat against tens of nats of ELBO: it gets its own axes
+        gap, = under.fill([0, 1, 1], [0, 0, 1], color=THEME["posterior"], alpha=0.35, lw=0)
+        gap_line, = under.plot([], [], "o-", color=THEME["posterior"], ms=2.5, lw=1.2)
         train, = left.plot([], [], color=THEME["text"], lw=1.5, label="train ELBO")
         test, = left.plot([], [], color=THEME["text"], lw=1.5, ls="--", label="test ELBO")
         elbo, = left.plot([], [], "o-", color=THEME["q"], ms=3, lw=1.2,
@@ -747,21 +751,21 @@ def lab_curves_image(curves, warmup):
                       ax.plot([], [], color=colour, lw=1.8, ls="--", label="test")[0]]
         legend_terms = _legend(top, loc="upper right", handles=terms[:2], ncol=2,
                                handlelength=1.8, columnspacing=1.0)
-        view = _FIGURES["lab_curves"] = _Blitted(fig, [gap, train, test, elbo, log_px, *terms],
-                                                 overlay=[legend_terms])
+        view = _FIGURES["lab_curves"] = _Blitted(
+            fig, [gap, gap_line, train, test, elbo, log_px, *terms], overlay=[legend_terms])
         view.shades = shades
         view.legend_left = None
-    gap, train, test, elbo, log_px, recon, test_recon, kl, test_kl = view.live
-    left, top, bottom = view.fig.axes
+    gap, gap_line, train, test, elbo, log_px, recon, test_recon, kl, test_kl = view.live
+    left, under, top, bottom = view.fig.axes
     epoch, eval_epoch = curves["epoch"], curves["eval_epoch"]
     train_elbo, test_elbo = -curves["neg_elbo"], -curves["test_neg_elbo"]
     train.set_data(epoch, train_elbo)
     test.set_data(epoch, test_elbo)
     elbo.set_data(eval_epoch, curves["subset_elbo"])
     log_px.set_data(eval_epoch, curves["subset_log_px"])
-    gap.set_xy(np.concatenate([np.column_stack([eval_epoch, curves["subset_log_px"]]),
-                               np.column_stack([eval_epoch[::-1],
-                                                curves["subset_elbo"][::-1]])]))
+    gaps = curves["subset_log_px"] - curves["subset_elbo"]
+    gap_line.set_data(eval_epoch, gaps)
+    gap.set_xy(_band(eval_epoch, gaps) if len(eval_epoch) > 1 else np.zeros((3, 2)))
     recon.set_data(epoch, curves["recon"])
     test_recon.set_data(epoch, curves["test_recon"])
     kl.set_data(epoch, curves["kl"])
@@ -770,15 +774,17 @@ def lab_curves_image(curves, warmup):
     right = _nice_top(float(epoch[-1]), _EPOCH_LADDER)
     ell = np.concatenate([train_elbo, test_elbo, curves["subset_elbo"], curves["subset_log_px"]])
     lo, hi = _nice_range(float(ell.min()), float(ell.max()), steps=(5.0, 10.0, 20.0, 50.0))
+    gap_top = _nice_top(1.1 * float(max(gaps.max(), 0.0)),
+                        (0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0))
     rec_top = _nice_top(1.05 * float(max(curves["recon"].max(), curves["test_recon"].max())),
                         (5.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 80.0, 100.0))
     kl_top = _nice_top(1.1 * float(max(curves["kl"].max(), curves["test_kl"].max())),
                        (0.1, 0.2, 0.5, 1.0, 2.0, 3.0, 4.0, 5.0, 7.5, 10.0, 15.0, 20.0))
-    key = (right, lo, hi, rec_top, kl_top, warmup)
+    key = (right, lo, hi, gap_top, rec_top, kl_top, warmup)
     if key != view.key:
-        for ax in (left, top, bottom):
-            ax.set_xlim(0.0, right)
+        left.set_xlim(0.0, right)  # the others share it
         left.set_ylim(lo, hi)
+        under.set_ylim(0.0, gap_top)
         top.set_ylim(0.0, rec_top)
         bottom.set_ylim(0.0, kl_top)
         for shade in view.shades:
