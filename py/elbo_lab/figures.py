@@ -1,10 +1,13 @@
-"""Matplotlib figures for the page: one function per figure, one theme, reuse.
+"""Matplotlib figures for the page: one function per figure, two themes, reuse.
 
 Figures are built once with ``matplotlib.figure.Figure`` and the Agg canvas
 (pyplot is never imported: it costs 1.5 s in Pyodide) and kept in a cache.
 Each call updates the artists' data and redraws only what moved (blitting over
 a cached background), which is much cheaper than building a new figure.
 Images leave as ``{"width", "height", "rgba"}``: raw RGBA bytes, row-major.
+
+Every colour comes from ``THEME``, the current one of ``THEMES`` ("light", the
+default, or "dark"); ``set_theme`` switches it and drops the cached figures.
 """
 
 import math
@@ -14,26 +17,77 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-__all__ = ["architecture_image", "decode_at_image", "dynamics_image", "generate_image", "latent_image", "THEME", "derivation_image", "kl_direction_image", "kl_image", "kl_mc_image", "png_bytes", "reparam_image", "tension_image", "posterior_image",
+__all__ = ["architecture_image", "decode_at_image", "dynamics_image", "generate_image", "latent_image", "THEME", "THEMES", "derivation_image", "get_theme", "kl_direction_image", "kl_image", "kl_mc_image", "png_bytes", "reparam_image", "set_theme", "tension_image", "posterior_image",
            "lab_curves_image", "lab_latent_image", "lab_posterior_image", "lab_recon_image",
            "lab_units_image"]
 
-# Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
-THEME = {
-    "q": "#0072B2",  # approximate posterior / encoder distribution
-    "prior": "#6b6b6b",  # the prior N(0, 1)
-    "accent": "#D55E00",
-    "posterior": "#D55E00",  # the exact posterior p(z|x) (vermillion)
-    "mc": "#009E73",  # Monte Carlo estimates (bluish green)
-    "alt": "#E69F00",  # a second estimator (orange)
-    "forward": "#CC79A7",  # the forward-KL (mass-covering) fit (reddish purple)
-    "text": "#222222",
-    "grid": "#e4e4e4",
-    "background": "#ffffff",
-    "font_size": 11,
+# Okabe-Ito colours: distinguishable with the common colour-vision deficiencies. The dark
+# theme keeps their hues, lightened where the original is too dark on a dark background.
+# "digits": the ten classes' colours: the eight Okabe-Ito colours (black as dark grey) plus
+# two of Paul Tol's; each point is drawn as its digit, so the classes never rest on colour
+# alone. "ink": a digit's full-intensity pixels; zero intensity is the background.
+THEMES = {
+    "light": {
+        "q": "#0072B2",  # approximate posterior / encoder distribution
+        "prior": "#6b6b6b",  # the prior N(0, 1)
+        "accent": "#D55E00",
+        "posterior": "#D55E00",  # the exact posterior p(z|x) (vermillion)
+        "mc": "#009E73",  # Monte Carlo estimates (bluish green)
+        "alt": "#E69F00",  # a second estimator (orange)
+        "forward": "#CC79A7",  # the forward-KL (mass-covering) fit (reddish purple)
+        "text": "#222222",
+        "minor": "#000000",  # minor ticks and their labels (log axes): matplotlib's default
+        "grid": "#e4e4e4",
+        "background": "#ffffff",
+        "ink": "#000000",
+        "digits": ("#E69F00", "#56B4E9", "#009E73", "#D4B000", "#0072B2", "#D55E00",
+                   "#CC79A7", "#444444", "#882255", "#44AA99"),
+        "font_size": 11,
+    },
+    "dark": {  # on the page's panel colour; lines, text, ink and digits >= 4.5:1 against it
+        "q": "#56B4E9",  # Okabe-Ito sky blue
+        "prior": "#a3a3a8",
+        "accent": "#E8743B",  # vermillion, lightened
+        "posterior": "#E8743B",
+        "mc": "#009E73",
+        "alt": "#E69F00",
+        "forward": "#CC79A7",
+        "text": "#e4e4e7",
+        "minor": "#e4e4e7",
+        "grid": "#30343c",
+        "background": "#1e2128",
+        "ink": "#f4f4f5",
+        "digits": ("#E69F00", "#56B4E9", "#009E73", "#D4B000", "#6E8BFF", "#E8743B",
+                   "#CC79A7", "#d4d4d8", "#C58BE8", "#44AA99"),
+        "font_size": 11,
+    },
 }
 
-_FIGURES = {}
+THEME = dict(THEMES["light"])  # the current theme: updated in place by set_theme
+_theme = {"name": "light"}
+
+_FIGURES = {}  # every figure (and the architecture's image), built with the current theme
+
+
+def set_theme(name):
+    """Draw from now on in theme ``name``: "light" or "dark" (a key of ``THEMES``).
+
+    Updates ``THEME`` in place and drops every cached figure, so each is rebuilt
+    in the new colours on its next call. The current theme again is a no-op.
+    """
+    if not isinstance(name, str) or name not in THEMES:
+        raise ValueError(f"theme must be one of {', '.join(map(repr, THEMES))}; got {name!r}")
+    if name == _theme["name"]:
+        return
+    THEME.clear()
+    THEME.update(THEMES[name])
+    _FIGURES.clear()
+    _theme["name"] = name
+
+
+def get_theme():
+    """The current theme's name: "light" or "dark"."""
+    return _theme["name"]
 
 
 def _new_figure(width_px, height_px, dpi=100):
@@ -50,6 +104,7 @@ def _style_axes(ax):
     for side in ("left", "bottom"):
         ax.spines[side].set_color(THEME["text"])
     ax.tick_params(colors=THEME["text"], labelsize=THEME["font_size"] - 1)
+    ax.tick_params(which="minor", colors=THEME["minor"])  # drawn on log axes
     ax.grid(True, color=THEME["grid"], linewidth=0.8)
     ax.set_axisbelow(True)
 
@@ -443,6 +498,7 @@ def _latent_plane(ax):
 
 
 def _digit_axes(ax):
+    ax.set_facecolor(THEME["background"])  # shows around the images (e.g. above a mosaic)
     ax.set_xticks([])
     ax.set_yticks([])
     for spine in ax.spines.values():
@@ -462,9 +518,13 @@ def _mosaic(images, cols, gap=1, fill=np.nan):
 
 
 def _grey_cmap():
-    from matplotlib import colormaps
+    """Pixel intensities 0..1 from the background to the theme's ink; NaN (gaps) is background.
 
-    cmap = colormaps["gray_r"].copy()
+    Dark ink on white in the light theme, light ink on the dark background in the dark one.
+    """
+    from matplotlib.colors import LinearSegmentedColormap
+
+    cmap = LinearSegmentedColormap.from_list("digits", [THEME["background"], THEME["ink"]])
     cmap.set_bad(THEME["background"])
     return cmap
 
@@ -519,8 +579,8 @@ def decode_at_image(z1, z2, image):
         digit = fig.add_axes((0.58, 0.1, 0.36, 0.8))
         _latent_plane(plane)
         _digit_axes(digit)
-        marker, = plane.plot([0], [0], "o", ms=10, mfc=THEME["q"], mec="white", mew=1.5,
-                             zorder=3)
+        marker, = plane.plot([0], [0], "o", ms=10, color=THEME["q"], mec=THEME["background"],
+                             mew=1.5, zorder=3)
         picture = digit.imshow(np.zeros((8, 8)), cmap=_grey_cmap(), vmin=0, vmax=1,
                                interpolation="nearest")
         digit.set_title("decoded mean image", fontsize=THEME["font_size"] - 1,
@@ -532,10 +592,6 @@ def decode_at_image(z1, z2, image):
     return view.render(layer_key=0)
 
 
-# Ten classes: the eight Okabe-Ito colours (black as dark grey) plus two of Paul Tol's,
-# and each point is drawn as its digit, so the classes never rest on colour alone.
-DIGIT_COLOURS = ("#E69F00", "#56B4E9", "#009E73", "#D4B000", "#0072B2", "#D55E00",
-                 "#CC79A7", "#444444", "#882255", "#44AA99")
 _MANIFOLD_Z = np.linspace(-2.5, 2.5, 12)
 
 
@@ -553,7 +609,7 @@ def latent_image(mu, labels, chosen, model_name):
         manifold = fig.add_axes((0.56, 0.12, 0.4, 0.72))
         _latent_plane(plane)
         _digit_axes(manifold)
-        groups = [plane.scatter([], [], s=30, marker=f"${d}$", color=DIGIT_COLOURS[d],
+        groups = [plane.scatter([], [], s=30, marker=f"${d}$", color=THEME["digits"][d],
                                 linewidths=0.3, label=f"class {d}") for d in range(10)]
         legend = plane.legend(groups, [str(d) for d in range(10)], loc="lower left",
                               bbox_to_anchor=(0.0, 1.0), ncol=10, frameon=False,
@@ -561,7 +617,7 @@ def latent_image(mu, labels, chosen, model_name):
                               columnspacing=1.2, fontsize=THEME["font_size"] + 1)
         for d, (handle, text) in enumerate(zip(legend.legend_handles, legend.get_texts())):
             handle.set_visible(False)  # the label is the digit itself, in its class colour
-            text.set_color(DIGIT_COLOURS[d])
+            text.set_color(THEME["digits"][d])
             text.set_fontweight("bold")
         picture = manifold.imshow(np.zeros((8, 8)), cmap=_grey_cmap(), vmin=0, vmax=1,
                                   interpolation="nearest")
@@ -842,7 +898,7 @@ def lab_latent_image(points, labels, kl_each, z_dim, outside):
         plane.set_xlim(-lim, lim)
         plane.set_ylim(-lim, lim)
         _style_axes(hist)
-        groups = [plane.scatter([], [], s=30, marker=path, color=DIGIT_COLOURS[d],
+        groups = [plane.scatter([], [], s=30, marker=path, color=THEME["digits"][d],
                                 linewidths=0.3) for d, path in enumerate(_digit_markers())]
         legend = plane.legend(groups, [str(d) for d in range(10)], loc="lower left",
                               bbox_to_anchor=(0.0, 1.0), ncol=10, frameon=False,
@@ -850,7 +906,7 @@ def lab_latent_image(points, labels, kl_each, z_dim, outside):
                               columnspacing=1.2, fontsize=THEME["font_size"] + 1)
         for d, (handle, text) in enumerate(zip(legend.legend_handles, legend.get_texts())):
             handle.set_visible(False)
-            text.set_color(DIGIT_COLOURS[d])
+            text.set_color(THEME["digits"][d])
             text.set_fontweight("bold")
         bars, = hist.fill([0, 1, 1], [0, 0, 1], color=THEME["q"], alpha=0.3, lw=0)
         outline, = hist.plot([], [], color=THEME["q"], lw=1.5)
