@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Render each widget at its default state to static/<key>.png.
+"""Render each widget at its default state to static/<key>.png and static/dark/<key>.png.
 
 The page shows these images at once, before Python has loaded, and swaps in
-the live canvas when it is ready. A test fails when one is stale.
+the live canvas when it is ready: the light theme's from static/, the dark
+theme's from static/dark/. A test fails when one is stale.
 
 Usage: python scripts/render_static.py [--check]
 """
@@ -14,21 +15,32 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "py"))
 
-from elbo_lab import lab, widgets  # noqa: E402
-from elbo_lab.figures import png_bytes  # noqa: E402
+from elbo_lab import figures, lab, widgets  # noqa: E402
 
 OUT = ROOT / "static"
+THEMES = ("light", "dark")
 
 
-def render(key):
-    """PNG of widget ``key`` at its default parameters: the very pixels it paints live.
+def path(key, theme="light"):
+    """Where widget ``key``'s static image in ``theme`` lives."""
+    return OUT / f"{key}.png" if theme == "light" else OUT / theme / f"{key}.png"
+
+
+def render(key, theme="light"):
+    """PNG of widget ``key`` at its default parameters in ``theme``: the pixels it paints live.
 
     The training lab's figures show a freshly reset run at the default settings
     (epoch 0), whatever the session held before, so their images are reproducible.
+    The figures' theme is restored afterwards.
     """
-    if key.startswith("lab_"):
-        lab.reset()
-    return png_bytes(widgets.WIDGETS[key]()["image"])
+    previous = figures.get_theme()
+    figures.set_theme(theme)
+    try:
+        if key.startswith("lab_"):
+            lab.reset()
+        return figures.png_bytes(widgets.WIDGETS[key]()["image"])
+    finally:
+        figures.set_theme(previous)
 
 
 def main(argv=None):
@@ -36,15 +48,16 @@ def main(argv=None):
     ap.add_argument("--check", action="store_true", help="exit 1 if an image is stale")
     args = ap.parse_args(argv)
     stale = []
-    for key in widgets.WIDGETS:
-        png, path = render(key), OUT / f"{key}.png"
-        if args.check:
-            if not path.exists() or path.read_bytes() != png:
-                stale.append(path.name)
-        else:
-            OUT.mkdir(exist_ok=True)
-            path.write_bytes(png)
-            print(f"wrote {path.relative_to(ROOT)}")
+    for theme in THEMES:
+        for key in widgets.WIDGETS:
+            png, out = render(key, theme), path(key, theme)
+            if args.check:
+                if not out.exists() or out.read_bytes() != png:
+                    stale.append(out.relative_to(OUT).as_posix())
+            else:
+                out.parent.mkdir(parents=True, exist_ok=True)
+                out.write_bytes(png)
+                print(f"wrote {out.relative_to(ROOT)}")
     if stale:
         print("stale: " + ", ".join(stale) + " (run python scripts/render_static.py)")
         return 1

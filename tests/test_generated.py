@@ -32,12 +32,14 @@ def test_bundle_holds_the_whole_package():
     assert set(files) == on_disk
 
 
-def test_static_images_are_current():
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_static_images_are_current(theme):
     render = _load_script("render_static")
     for key in widgets.WIDGETS:
-        path = ROOT / "static" / f"{key}.png"
-        if path.read_bytes() != render.render(key):
-            pytest.fail(f"{path.name} is stale: run python scripts/render_static.py")
+        path = render.path(key, theme)
+        if not path.exists() or path.read_bytes() != render.render(key, theme):
+            name = path.relative_to(ROOT).as_posix()
+            pytest.fail(f"{name} is stale: run python scripts/render_static.py")
 
 
 def _table_rows():
