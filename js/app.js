@@ -214,6 +214,12 @@
     if (figure) figure.classList.add("live");
   }
 
+  function rowParams(row) {
+    const params = {};
+    for (const [name, id] of Object.entries(row.params)) params[name] = readControl(id);
+    return params;
+  }
+
   function bindWidget(row, bridge) {
     const figure = $(row.show.image || Object.values(row.show)[0]).closest("figure, .widget");
     const errorBox = figure.querySelector(".widget-error");
@@ -265,8 +271,7 @@
     function update(opts) {
       opts = opts || {};
       if (!bridge.callable) return;  // every widget is refreshed once Python can answer
-      const params = {};
-      for (const [name, id] of Object.entries(row.params)) params[name] = readControl(id);
+      const params = rowParams(row);
       const inputAt = lastInput;
       bridge.request(row.key, row.call, params, (err, result) => {
         onResult(err, result, inputAt);
@@ -311,14 +316,19 @@
   }
 
   function main() {
+    ELBO.theme.init();
+    const embedded = ELBO.setupEmbed();  // null unless ?embed=
+    const inScope = (el) => !embedded || embedded.contains(el);
     typeset();
     document.querySelectorAll("[data-stepper]").forEach(bindStepper);
-    const updates = new Map();  // widget key -> update(opts)
+    const updates = new Map();  // widget key -> update(opts), for the widgets on show
     const refreshAll = () => updates.forEach((u) => u());
     let lab = null;
+    const sendTheme = (name) => bridge.send({ theme: name });
     const bridge = new ELBO.Bridge((type, detail) => {
       if (type === "stage") loader.stage(detail);
       else if (type === "callable") {  // numbers go live
+        sendTheme(ELBO.theme.current()).catch(() => {});
         if (lab) { lab.onCallable(); lab.enable(true); }  // the lab's run first: its figures read it
         refreshAll();
       } else if (type === "ready") {  // and now figures too
@@ -330,11 +340,28 @@
         if (lab) lab.enable(false);
       } else if (type === "lab" && lab) lab.onEvent(detail);
     });
+    ELBO.theme.listeners.push((name) => {  // Python redraws every figure in the new colours
+      if (bridge.callable) sendTheme(name).then(refreshAll, () => {});
+    });
     const ids = new Set(ELBO.WIDGETS.flatMap((row) => Object.values(row.params)));
     if (ELBO.LAB_SETTINGS) Object.values(ELBO.LAB_SETTINGS).forEach((id) => { if ($(id)) ids.add(id); });
     permalink.load([...ids]);
-    for (const row of ELBO.WIDGETS) updates.set(row.key, bindWidget(row, bridge));
-    if (ELBO.LabPanel && $("lab-train")) {
+    const labIds = ELBO.LAB_SETTINGS ? Object.values(ELBO.LAB_SETTINGS) : [];
+    const tools = {
+      bridge: bridge,
+      params: rowParams,
+      controlIds: (row) => [...Object.values(row.params), ...(row.lab ? labIds : [])],
+      labReplay: () => (lab && lab.status ? { settings: lab.status.settings, step: lab.status.step } : null),
+    };
+    for (const row of ELBO.WIDGETS) {
+      const update = bindWidget(row, bridge);
+      const figure = document.querySelector(`[data-widget="${row.key}"]`);
+      if (figure && inScope(figure)) {
+        updates.set(row.key, update);
+        ELBO.addTools(row, figure, tools);
+      }
+    }
+    if (ELBO.LabPanel && $("lab-train") && inScope($("lab-train"))) {
       lab = new ELBO.LabPanel(bridge, {
         read: readControl,
         write: writeControl,
@@ -345,7 +372,11 @@
           box.setAttribute("aria-invalid", bad ? "true" : "false");
         },
         setUrl: (entries) => permalink.set(entries),
-      }, ELBO.WIDGETS);
+      }, ELBO.WIDGETS.filter((row) => updates.has(row.key)));
+    }
+    const toggle = $("theme-toggle");
+    if (toggle) {
+      toggle.addEventListener("click", () => ELBO.theme.choose(ELBO.theme.current() === "dark" ? "light" : "dark"));
     }
     $("boot-retry").addEventListener("click", () => { loader.begin(); bridge.start(); });
     loader.begin();

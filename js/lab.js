@@ -23,8 +23,10 @@
   const SETTINGS = { beta: "lab-beta", lr: "lab-lr", warmup: "lab-warmup", z_dim: "lab-zdim",
                      seed: "lab-seed", epochs: "lab-epochs" };
   const REFRESH_MIN_MS = 250;  // never refresh figures more often than this
+  const REFRESH_MIN_CALM_MS = 1000;  // nor than this, for readers who ask for less motion
+  const calm = window.matchMedia("(prefers-reduced-motion: reduce)");
   const REFRESH_MAX_MS = 2000;  // nor less often
-  const REFRESH_SHARE = 0.25;  // figure drawing: at most this share of the worker's time
+  const REFRESH_SHARE = 0.15;  // figure drawing: at most this share of the worker's time
   const RATE_WINDOW_MS = 1500;  // steps per second: measured over this window
   const BLAS_EXPECT_MS = 3000;  // scipy's load on the reference machine (DESIGN.md)
 
@@ -244,7 +246,8 @@
             if (this.refreshing === 0) {
               // refresh at most as often as keeps drawing under REFRESH_SHARE of the time
               const wanted = this.refreshCost / REFRESH_SHARE;
-              this.interval = Math.min(REFRESH_MAX_MS, Math.max(REFRESH_MIN_MS, wanted));
+              const least = calm.matches ? REFRESH_MIN_CALM_MS : REFRESH_MIN_MS;
+              this.interval = Math.min(REFRESH_MAX_MS, Math.max(least, wanted));
               this.refreshCost = 0;
             }
           },

@@ -13,6 +13,8 @@
  *   {id, lab: action, params}             the training lab: "reset" (params: settings),
  *                                         "train", "pause", "epochs" (params: {epochs}),
  *                                         "status", "presets"
+ *   {id, export: action, params}          elbo_lab.export.call: "source" | "script"
+ *   {id, theme}                           "light" | "dark": the figures' colours
  * (worker -> page):
  *   {type: "stage", stage, state, ms}     state: "start" | "done"
  *   stages: core, numpy, code (calls are served from here on), plotting
@@ -25,11 +27,13 @@
  * message loop between units, so a message that arrives mid-training is seen
  * within one unit. Order of preference: the reader's calls (slider moves),
  * then background calls (the lab's figure refreshes), then one training chunk
- * of about CHUNK_MS. No SharedArrayBuffer is needed (nor available on file://).
+ * of about CHUNK_MS, except that training that has waited STARVE_MS goes first.
+ * No SharedArrayBuffer is needed (nor available on file://).
  */
 function elboWorkerMain() {
   "use strict";
   const CHUNK_MS = 15;  // one training chunk: the most a slider waits for training
+  const STARVE_MS = 30;  // during a drag, a chunk at least this often (a third of the time)
   let pyodide = null;
   let callWidget = null;
   let labControl = null;
@@ -39,6 +43,9 @@ function elboWorkerMain() {
   let training = false;
   let wantTraining = false;  // Train pressed and not since paused or reset
   let blas = null;  // the promise of scipy's BLAS (loaded on the first Train)
+  let exporter = null;  // elbo_lab.export.call, imported on first use
+  let theme = "light";
+  let plotting = false;  // matplotlib is loaded
 
   function post(msg, transfer) { self.postMessage(msg, transfer || []); }
 
@@ -48,12 +55,16 @@ function elboWorkerMain() {
   function schedule() {
     if (!scheduled) { scheduled = true; tick.port2.postMessage(0); }
   }
+  let lastChunk = 0;  // when the last training chunk ended
   tick.port1.onmessage = () => {
     scheduled = false;
     if (!open) return;
-    const msg = interactive.shift() || background.shift();
+    // A drag keeps the reader's queue full; training still gets a chunk whenever
+    // it has waited STARVE_MS, so it slows down during a drag but never stops.
+    const starved = training && performance.now() - lastChunk > STARVE_MS;
+    const msg = starved ? null : interactive.shift() || background.shift();
     if (msg) handle(msg);
-    else if (training) trainChunk();
+    else if (training) { trainChunk(); lastChunk = performance.now(); }
     if (interactive.length || background.length || training) schedule();
   };
 
@@ -115,6 +126,8 @@ function elboWorkerMain() {
       await pyodide.loadPackage("matplotlib", { messageCallback: () => {} });
       pyodide.runPython("import os\nos.environ['MPLBACKEND'] = 'Agg'\n" +
                         "import elbo_lab.widgets\nelbo_lab.widgets.enable_plotting()");
+      plotting = true;
+      applyTheme();
     });
   }
 
@@ -204,8 +217,26 @@ function elboWorkerMain() {
     answer(msg.id, () => runPy(labControl, [action], msg.params));
   }
 
+  function applyTheme() {
+    if (plotting) {
+      pyodide.runPython("from elbo_lab import figures\nfigures.set_theme(" + JSON.stringify(theme) + ")");
+    }
+  }
+
   function handle(msg) {
-    if (msg.lab !== undefined) labAction(msg);
+    if (msg.theme !== undefined) {
+      answer(msg.id, () => {
+        if (msg.theme !== "light" && msg.theme !== "dark") throw new Error("theme must be light or dark");
+        theme = msg.theme;
+        applyTheme();
+        return { theme: theme };
+      });
+    } else if (msg.export !== undefined) {
+      answer(msg.id, () => {
+        if (!exporter) exporter = pyodide.pyimport("elbo_lab.export").call;
+        return runPy(exporter, [msg.export], msg.params);
+      });
+    } else if (msg.lab !== undefined) labAction(msg);
     else answer(msg.id, () => runPy(callWidget, [msg.call], msg.params));
   }
 

@@ -494,3 +494,19 @@ def test_iwae_with_large_k_lands_within_the_grid_tolerance(beta1, split, posteri
         assert abs(big["iwae"] - r["log_px_grid"]) <= r["tolerance"] + 4 * big["iwae_se"], i
         checked += 1
     assert checked >= 5
+
+
+@pytest.mark.parametrize("name", ["lab_curves", "lab_latent", "lab_recon", "lab_units", "lab_posterior"])
+def test_lab_images_follow_the_theme_without_new_weights(name):
+    """The lab caches its results on the weights; a theme switch must still redraw."""
+    from elbo_lab import figures
+
+    lab.reset()
+    light = getattr(lab, name)()["image"]["rgba"]
+    try:
+        figures.set_theme("dark")
+        dark = getattr(lab, name)()["image"]["rgba"]
+    finally:
+        figures.set_theme("light")
+    assert dark != light
+    assert getattr(lab, name)()["image"]["rgba"] == light

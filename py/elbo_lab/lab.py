@@ -41,6 +41,7 @@ weights it returns its cached answer.
 
 import math
 import numbers
+import sys
 import time
 
 import numpy as np
@@ -625,11 +626,17 @@ def true_posterior(model, x, *, coarse=61, fine=121, q_nodes=101, k=2000, seed=0
 _CACHE = {}  # widget name -> (key, result)
 
 
-def _cached(name, key, compute):
-    """``compute()``, or its result from the last call with the same key (and plotting state)."""
+def _look():
+    """What an image depends on besides the weights: plotting on or off, and the theme."""
     from . import widgets
 
-    key = (key, widgets._plotting)
+    figures = sys.modules.get(__package__ + ".figures")  # not imported here: it loads matplotlib
+    return widgets._plotting, figures.get_theme() if figures is not None else None
+
+
+def _cached(name, key, compute):
+    """``compute()``, or its result from the last call with the same key (and look)."""
+    key = (key, _look())
     hit = _CACHE.get(name)
     if hit is not None and hit[0] == key:
         return hit[1]
@@ -825,9 +832,7 @@ def lab_posterior(digit=0):
     if Z != 2:
         raise ValueError(f"The grid posterior needs a 2-D latent; this run's latent has {Z} "
                          "dimensions. Set the latent size to 2 and press Reset.")
-    from . import widgets
-
-    key = (lab.version, digit, widgets._plotting)
+    key = (lab.version, digit, _look())
     hit = _POSTERIORS.get(key)
     if hit is not None:
         return hit
