@@ -138,3 +138,30 @@ def test_lab_controls_start_at_python_defaults_and_can_show_every_preset():
             kind, _, choices = controls[name]
             if kind == "select":  # a select can only show one of its options
                 assert float(value) in choices, (name, value)
+
+
+def test_cdn_files_carry_the_integrity_of_the_tested_files():
+    """Every script and stylesheet from the CDN is pinned by Subresource Integrity to the
+    bytes of the npm package the tests serve (jsDelivr serves npm files unchanged)."""
+    import base64
+    import hashlib
+
+    page = (ROOT / "index.html").read_text()
+    tags = re.findall(r'<(?:script|link)\b[^>]*https://cdn\.jsdelivr\.net/npm/katex@[^>]*>', page)
+    assert len(tags) == 3
+    for tag in tags:
+        path = re.search(r'katex@[\d.]+/(dist/[^"]+)"', tag).group(1)
+        digest = hashlib.sha384((ROOT / "node_modules" / "katex" / path).read_bytes()).digest()
+        assert f'integrity="sha384-{base64.b64encode(digest).decode()}"' in tag, path
+        assert 'crossorigin="anonymous"' in tag
+
+
+def test_content_security_policy_allows_only_what_the_page_needs():
+    page = (ROOT / "index.html").read_text()
+    policy = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)"', page).group(1)
+    directives = dict(d.strip().split(" ", 1) for d in policy.split(";") if d.strip())
+    assert directives["default-src"] == "'none'"
+    assert "'unsafe-eval'" not in policy and "*" not in policy.replace("https://", "")
+    assert directives["worker-src"] == "data:"  # the worker is a data: URL module
+    assert "'unsafe-inline'" not in directives["script-src"]
+    assert not re.search(r"<script(?![^>]*\bsrc=)", page), "an inline script would be blocked"
