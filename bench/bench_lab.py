@@ -27,6 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "py"))
 import harness  # noqa: E402
+from bench_page import pct  # noqa: E402
 
 BUDGETS = {"slider -> pixels during training, median": 30, "slider -> pixels during training, p95": 50}
 
@@ -87,13 +88,6 @@ TO_TARGET_JS = """async (target) => {
 }"""
 
 
-def pct(values, q):
-    values = sorted(values)
-    k = (len(values) - 1) * q
-    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
-    return values[lo] + (values[hi] - values[lo]) * (k - lo)
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=3, help="fresh pages")
@@ -116,17 +110,17 @@ def main():
             page = context.new_page()
             page.goto(url)
             page.wait_for_selector("body.py-ready", timeout=120_000)
-            page.wait_for_function("!document.getElementById('lab-train').disabled")
+            page.wait_for_function("() => !document.getElementById('lab-train').disabled")
             # time to target first (a fresh run), with the curves on screen as a reader would
             page.evaluate("document.getElementById('fig-lab_curves').scrollIntoView({block: 'start'})")
             page.set_default_timeout(600_000)
             reach.append(page.evaluate(TO_TARGET_JS, target))
             page.locator("#lab-reset").click()
-            page.wait_for_function("document.getElementById('lab-panel').dataset.step === '0'")
+            page.wait_for_function("() => document.getElementById('lab-panel').dataset.step === '0'")
             page.locator("#lab-epochs-num").fill("1000")
             page.locator("#lab-epochs-num").press("Enter")
             page.locator("#lab-train").click()
-            page.wait_for_function("Number(document.getElementById('lab-panel').dataset.step) > 50")
+            page.wait_for_function("() => Number(document.getElementById('lab-panel').dataset.step) > 50")
             ms = args.seconds * 1000
             idle.append(page.evaluate(RATE_JS, [ms, False])["rate"])
             dragged.append(page.evaluate(RATE_JS, [ms, True])["rate"])

@@ -123,7 +123,7 @@ def main():
             page = context.new_page()
             page.goto(url)
             page.wait_for_function(
-                "performance.getEntriesByType('mark').filter(m => m.name.endsWith(':drawn')).length"
+                "() => performance.getEntriesByType('mark').filter(m => m.name.endsWith(':drawn')).length"
                 " >= document.querySelectorAll('figure.widget').length && "
                 "performance.getEntriesByName('elbo:ready').length > 0", timeout=120_000)
             loads.append(page.evaluate(LOAD_JS))

@@ -75,3 +75,24 @@ def live(page, page_url):
     page.goto(page_url)
     wait_ready(page)
     return page
+
+
+@pytest.fixture
+def context_page(browser):
+    """A factory of pages, each in a fresh context (options as for new_context), checked
+    for uncaught errors at the end."""
+    contexts = []
+
+    def make(**options):
+        context = browser.new_context(**{"viewport": {"width": 1100, "height": 900}, **options})
+        contexts.append(context)
+        page = context.new_page()
+        page.errors = []
+        page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+        return page
+
+    yield make
+    for context in contexts:
+        errors = [e for page in context.pages for e in page.errors]
+        context.close()
+        assert not errors, f"uncaught errors on the page: {errors}"

@@ -23,15 +23,9 @@ TRAIN_TIMEOUT_MS = 120_000  # two slow cores: a wait, not a budget
 
 
 @pytest.fixture
-def lab_page(browser, site):
+def lab_page(context_page):
     # tall enough that the curves and the latent plot are on screen together
-    context = browser.new_context(viewport={"width": 1100, "height": 1500})
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
-    assert not errors, f"uncaught errors on the page: {errors}"
+    return context_page(viewport={"width": 1100, "height": 1500})
 
 
 def open_lab(page, url):
@@ -47,7 +41,7 @@ def step(page):
 
 def wait_step_above(page, n, timeout_ms=TRAIN_TIMEOUT_MS):
     page.wait_for_function(
-        f"Number(document.getElementById('lab-panel').dataset.step || 0) > {n}", timeout=timeout_ms)
+        f"() => Number(document.getElementById('lab-panel').dataset.step || 0) > {n}", timeout=timeout_ms)
     return step(page)
 
 

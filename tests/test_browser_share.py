@@ -18,6 +18,7 @@ from elbo_lab import figures, widgets
 from elbo_lab.gaussian import kl_to_standard_normal
 from harness import ROOT
 from test_browser_article import canvas_digest, page_format
+from test_export import RUNNER  # runs a script with the repository's package hidden
 
 pytestmark = pytest.mark.browser
 
@@ -34,25 +35,6 @@ HOST = """<!DOCTYPE html><html><body style="margin:0">
     frame.style.height = e.data.height + "px";
   }});
 </script></body></html>"""
-
-
-@pytest.fixture
-def context_page(browser):
-    contexts = []
-
-    def make(**options):
-        context = browser.new_context(**{"viewport": {"width": 1100, "height": 900}, **options})
-        contexts.append(context)
-        page = context.new_page()
-        page.errors = []
-        page.on("pageerror", lambda exc: page.errors.append(str(exc)))
-        return page
-
-    yield make
-    for context in contexts:
-        errors = [e for page in context.pages for e in page.errors]
-        context.close()
-        assert not errors, f"uncaught errors on the page: {errors}"
 
 
 def pixel(page, canvas_id, x, y):
@@ -75,7 +57,7 @@ def test_embed_in_a_sandboxed_iframe_reports_its_height_and_goes_live(context_pa
     expect(frame.get_by_test_id("kl-value")).to_have_text(f"{kl_to_standard_normal(-1.2, 0.5):.3f}")
     expect(frame.locator(".masthead")).to_be_hidden()  # no article chrome
     expect(frame.locator("#fig-posterior")).to_be_hidden()
-    page.wait_for_function("window.heights.length > 0")
+    page.wait_for_function("() => window.heights.length > 0")
     reported = page.evaluate("window.heights[window.heights.length - 1]")
     box = page.locator("#embed").bounding_box()
     assert reported > 300 and box["height"] == pytest.approx(reported, abs=1)
@@ -115,7 +97,7 @@ def test_keyboard_moves_a_slider_and_the_live_summary_follows(context_page, site
     expect(page.locator("#fig-kl")).not_to_have_class(re.compile("awaiting-plot"))
     summary = page.locator("#fig-kl .widget-summary")
     expect(summary).to_have_attribute("aria-live", "polite")
-    page.wait_for_function("document.querySelector('#fig-kl .widget-summary').textContent.includes('KL')")
+    page.wait_for_function("() => document.querySelector('#fig-kl .widget-summary').textContent.includes('KL')")
     before_text, before_pixels = summary.inner_text(), canvas_digest(page, "kl-plot")
     # reach the slider by keyboard from the control before it
     page.locator("#fig-kl").scroll_into_view_if_needed()
@@ -142,14 +124,14 @@ def test_dark_theme_redraws_the_figures_dark(context_page, site):
     assert page.locator("#kl-static").get_attribute("src") == "static/dark/kl.png"
     wait_ready(page)
     expect(page.locator("#fig-kl")).not_to_have_class(re.compile("awaiting-plot"))
-    page.wait_for_function("(() => { const d = document.getElementById('kl-plot')"
-                           ".getContext('2d').getImageData(2, 2, 1, 1).data; return d[0] + d[1] + d[2] < 150; })()")
+    page.wait_for_function("() => { const d = document.getElementById('kl-plot')"
+                           ".getContext('2d').getImageData(2, 2, 1, 1).data; return d[0] + d[1] + d[2] < 150; }")
     assert luminance(pixel(page, "kl-plot", 2, 2)) < 0.2
     # the toggle switches to light, figures included
     page.get_by_role("button", name="Light theme").click()
     expect(page.locator("html")).to_have_attribute("data-theme", "light")
-    page.wait_for_function("(() => { const d = document.getElementById('kl-plot')"
-                           ".getContext('2d').getImageData(2, 2, 1, 1).data; return d[0] + d[1] + d[2] > 600; })()")
+    page.wait_for_function("() => { const d = document.getElementById('kl-plot')"
+                           ".getContext('2d').getImageData(2, 2, 1, 1).data; return d[0] + d[1] + d[2] > 600; }")
 
 
 def test_a_phone_360_px_wide_has_no_sideways_scroll(context_page, site):
@@ -169,18 +151,6 @@ def test_a_phone_360_px_wide_has_no_sideways_scroll(context_page, site):
     assert box["height"] >= 24 and box["width"] >= 120
     page.touchscreen.tap(box["x"] + 0.95 * box["width"], box["y"] + box["height"] / 2)
     expect(page.locator("#kl-mu-num")).not_to_have_value("1")
-
-
-RUNNER = """
-import importlib.util, runpy, sys
-from pathlib import Path
-repo_py = Path(sys.argv[1]).resolve()
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != repo_py]
-if importlib.util.find_spec("elbo_lab") is not None:
-    sys.exit("the repository's elbo_lab is importable: the test proves nothing")
-sys.argv = sys.argv[2:]
-runpy.run_path(sys.argv[0], run_name="__main__")
-"""
 
 
 def test_an_exported_script_runs_with_native_python(context_page, site, tmp_path):

@@ -85,7 +85,7 @@ def test_fast_drag_latest_wins(live):
     """100 slider events in one burst: far fewer calls, and the last value shown."""
     page = live
     # the KL figure has been drawn and nothing of it is in flight
-    page.wait_for_function("ELBO.metrics.paints.some(p => p.key === 'kl' && p.image) && "
+    page.wait_for_function("() => ELBO.metrics.paints.some(p => p.key === 'kl' && p.image) && "
                            "!ELBO.bridge.slots.get('kl').busy")
     sent = page.evaluate("""() => {
         const slider = document.getElementById('kl-mu');
