@@ -230,6 +230,7 @@
     /* Paint an answer; on an error keep the last good figure and numbers,
      * show the message, and mark the control it names as invalid. */
     function onResult(err, result, inputAt) {
+      if (err && err.superseded) return;  // a newer call for this widget took its place
       for (const [name, id] of Object.entries(row.params)) {
         const bad = err && err.message.startsWith(name + " ");
         const box = controlKind($(id)) === "range" ? $(id + "-num") : $(id);
@@ -322,7 +323,17 @@
     typeset();
     document.querySelectorAll("[data-stepper]").forEach(bindStepper);
     const updates = new Map();  // widget key -> update(opts), for the widgets on show
-    const refreshAll = () => updates.forEach((u) => u());
+    // Every widget is (re)drawn as background work, so a reader's own move is
+    // never queued behind it: the figures on screen first, then by distance.
+    const refreshAll = () => {
+      const distance = (key) => {
+        const box = document.querySelector(`[data-widget="${key}"]`).getBoundingClientRect();
+        if (box.bottom >= 0 && box.top <= innerHeight) return 0;
+        return box.top > innerHeight ? box.top - innerHeight : -box.bottom;
+      };
+      [...updates.keys()].sort((a, b) => distance(a) - distance(b))
+        .forEach((key) => updates.get(key)({ background: true }));
+    };
     let lab = null;
     const sendTheme = (name) => bridge.send({ theme: name });
     const bridge = new ELBO.Bridge((type, detail) => {

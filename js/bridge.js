@@ -100,7 +100,11 @@
         if (!entry) return;
         this.waiting.delete(msg.id);
         if (msg.ok) entry.resolve(msg.result);
-        else entry.reject(new Error(msg.error));
+        else {
+          const err = new Error(msg.error);
+          if (msg.superseded) err.superseded = true;
+          entry.reject(err);
+        }
       }
     }
 
@@ -114,10 +118,11 @@
       });
     }
 
-    /* A widget call. Background calls (the lab's figure refreshes) wait in the
-     * worker until the reader's own calls are done. */
-    call(name, params, background) {
-      return this.send({ call: name, params: params, background: !!background });
+    /* A widget call. Background calls (first draws, re-themes, the lab's figure
+     * refreshes) wait in the worker until the reader's own calls are done, and a
+     * reader's call for the same widget key supersedes a queued background one. */
+    call(name, params, background, key) {
+      return this.send({ call: name, params: params, background: !!background, key: key });
     }
 
     /* The training lab: "reset", "train", "pause", "epochs", "status", "presets". */
@@ -128,28 +133,50 @@
     /* Is a call for this widget in flight? */
     busy(key) {
       const slot = this.slots.get(key);
-      return !!(slot && slot.busy);
+      return !!(slot && slot.inflight > 0);
     }
 
     /* Latest wins: while a call is in flight, newer parameters replace each
      * other in one pending slot, so a fast drag never builds a queue. Every
      * answer is shown (the figure follows the drag), then the newest pending
-     * parameters, if any, are sent. */
+     * parameters, if any, are sent.
+     *
+     * One exception: a reader's call never waits for a background one. It is
+     * sent at once; the worker drops the background call if it has not started
+     * (its callback then gets an error with `superseded` set, and paints nothing),
+     * and a pending background call is dropped the same way here. */
     request(key, name, params, onResult, background) {
       let slot = this.slots.get(key);
-      if (!slot) this.slots.set(key, (slot = { busy: false, pending: null }));
-      if (slot.busy) { slot.pending = { name, params, onResult, background }; return; }
-      slot.busy = true;
+      if (!slot) this.slots.set(key, (slot = { inflight: 0, background: true, pending: null }));
+      const jump = !background && slot.inflight > 0 && slot.background;
+      if (slot.inflight > 0 && !jump) {
+        if (slot.pending) supersede(slot.pending.onResult);
+        slot.pending = { name, params, onResult, background };
+        return;
+      }
+      if (jump && slot.pending) { supersede(slot.pending.onResult); slot.pending = null; }
+      slot.inflight += 1;
+      slot.background = slot.background && !!background;
       this.sent.set(key, (this.sent.get(key) || 0) + 1);
       const finish = (err, result) => {
-        slot.busy = false;
-        const next = slot.pending;
-        slot.pending = null;
+        slot.inflight -= 1;
+        if (slot.inflight === 0) slot.background = true;
         onResult(err, result);
-        if (next) this.request(key, next.name, next.params, next.onResult, next.background);
+        if (slot.inflight === 0 && slot.pending) {
+          const next = slot.pending;
+          slot.pending = null;
+          this.request(key, next.name, next.params, next.onResult, next.background);
+        }
       };
-      this.call(name, params, background).then((r) => finish(null, r), (e) => finish(e, null));
+      this.call(name, params, background, key).then((r) => finish(null, r), (e) => finish(e, null));
     }
+  }
+
+  /* Tell a dropped call's owner that it will never be answered. */
+  function supersede(onResult) {
+    const err = new Error("superseded by a newer call");
+    err.superseded = true;
+    onResult(err, null);
   }
 
   window.ELBO = window.ELBO || {};

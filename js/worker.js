@@ -9,7 +9,10 @@
  *
  * Protocol (page -> worker):
  *   {type: "init", base, bundle}          load Pyodide from `base`, unpack our sources
- *   {id, call, params, background}        run elbo_lab.widgets.call(call, params)
+ *   {id, call, params, background, key}   run elbo_lab.widgets.call(call, params); a
+ *                                         reader's call (not background) for a widget
+ *                                         key drops that key's queued background calls,
+ *                                         answered {id, ok: false, superseded: true}
  *   {id, lab: action, params}             the training lab: "reset" (params: settings),
  *                                         "train", "pause", "epochs" (params: {epochs}),
  *                                         "status", "presets"
@@ -254,6 +257,16 @@ function elboWorkerMain() {
     // pause and reset overtake queued work: they are what the reader waits for
     if (msg.lab === "train") wantTraining = true;
     if (msg.lab === "pause" || msg.lab === "reset") training = wantTraining = false;
+    if (msg.call !== undefined && !msg.background && msg.key !== undefined) {
+      // the reader's call for a widget replaces its queued background call
+      for (let i = background.length - 1; i >= 0; i--) {
+        const queued = background[i];
+        if (queued.call !== undefined && queued.key === msg.key) {
+          background.splice(i, 1);
+          post({ id: queued.id, ok: false, superseded: true, error: "superseded by a newer call" });
+        }
+      }
+    }
     (msg.background ? background : interactive).push(msg);
     schedule();
   };

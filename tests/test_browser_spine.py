@@ -50,6 +50,24 @@ def test_kl_widget_goes_live_and_answers(live):
     assert canvas_digest(page, "kl-plot") != before, "the plot did not redraw"
 
 
+def test_reader_overtakes_the_first_draws(live):
+    """Right after load every figure is queued for its first draw; a reader's move
+    is answered before that backlog, not after it."""
+    page = live
+    set_value(page, "μ value", 1.5)  # sigma stays 0.6: 0.5 * (0.36 + 2.25 - 1) - log 0.6
+    expect(page.get_by_test_id("kl-value")).to_have_text("1.316")
+    drawn, widgets = page.evaluate("""() => {
+        const paints = ELBO.metrics.paints;
+        const at = paints.findIndex((p) => p.key === 'kl' && p.input > 0);
+        const drawn = new Set(paints.slice(0, at).filter((p) => p.image).map((p) => p.key));
+        return [drawn.size, document.querySelectorAll('[data-widget]').length];
+    }""")
+    assert drawn < widgets - 3, f"the reader's move waited for {drawn} of {widgets} first draws"
+    page.wait_for_function(  # and the backlog is still drawn afterwards
+        "() => new Set(ELBO.metrics.paints.filter((p) => p.image).map((p) => p.key)).size"
+        " >= document.querySelectorAll('figure[data-widget]').length")
+
+
 def test_invalid_input_shows_python_error_and_keeps_state(live):
     page = live
     set_value(page, "μ value", 1.5)
