@@ -40,13 +40,14 @@ LOAD_JS = """() => {
     const kl_live = performance.getEntriesByName('elbo:kl:live')[0];  // numbers answer
     const kl_drawn = performance.getEntriesByName('elbo:kl:drawn')[0];  // and the figure
     const ready = performance.getEntriesByName('elbo:ready')[0];
+    const started = performance.getEntriesByName('elbo:worker-start')[0];
     const marks = (suffix) => performance.getEntriesByType('mark')
         .filter(m => m.name.startsWith('elbo:') && m.name.endsWith(suffix)).map(m => m.startTime);
     const live = marks(':live'), drawn = marks(':drawn'), figures = document.querySelectorAll('figure.widget').length;
     const stages = Object.fromEntries([...document.querySelectorAll('#boot-stages li')]
         .map(li => [li.dataset.stage, Number(li.dataset.ms || 0)]));
     return { html: nav.responseEnd, dcl: nav.domContentLoadedEventEnd, fcp: fcp ? fcp.startTime : null,
-             img: img ? img.responseEnd : null, ready: ready.startTime, live: kl_live.startTime,
+             img: img ? img.responseEnd : null, started: started.startTime, ready: ready.startTime, live: kl_live.startTime,
              drawn: kl_drawn.startTime, first_live: Math.min(...live), all_live: Math.max(...live),
              all_drawn: drawn.length >= figures ? Math.max(...drawn) : null, stages };
 }"""
@@ -145,6 +146,7 @@ def main():
         ("HTML loaded (responseEnd)", med("html"), None),
         ("text visible (FCP)", med("fcp"), BUDGETS["text visible (FCP)"]),
         ("static figure loaded", med("img"), None),
+        ("worker started", med("started"), None),
         ("first widget live (numbers, numpy only)", med("first_live"), BUDGETS["first widget live"]),
         ("KL widget live (numbers)", med("live"), None),
         ("every widget's numbers live", med("all_live"), None),

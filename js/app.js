@@ -320,18 +320,20 @@
     ELBO.theme.init();
     const embedded = ELBO.setupEmbed();  // null unless ?embed=
     const inScope = (el) => !embedded || embedded.contains(el);
-    typeset();
+    // KaTeX is deferred, so it runs just before DOMContentLoaded; Python starts first
+    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", typeset);
+    else typeset();
     document.querySelectorAll("[data-stepper]").forEach(bindStepper);
     const updates = new Map();  // widget key -> update(opts), for the widgets on show
     // Every widget is (re)drawn as background work, so a reader's own move is
     // never queued behind it: the figures on screen first, then by distance.
-    const refreshAll = () => {
+    const refreshAll = (only) => {
       const distance = (key) => {
         const box = document.querySelector(`[data-widget="${key}"]`).getBoundingClientRect();
         if (box.bottom >= 0 && box.top <= innerHeight) return 0;
         return box.top > innerHeight ? box.top - innerHeight : -box.bottom;
       };
-      [...updates.keys()].sort((a, b) => distance(a) - distance(b))
+      [...updates.keys()].filter(only || (() => true)).sort((a, b) => distance(a) - distance(b))
         .forEach((key) => updates.get(key)({ background: true }));
     };
     let lab = null;
@@ -340,8 +342,10 @@
       if (type === "stage") loader.stage(detail);
       else if (type === "callable") {  // numbers go live
         sendTheme(ELBO.theme.current()).catch(() => {});
-        if (lab) { lab.onCallable(); lab.enable(true); }  // the lab's run first: its figures read it
-        refreshAll();
+        const labKeys = new Set(lab ? lab.keys : []);
+        refreshAll((key) => !labKeys.has(key));  // the lab's figures wait for its run: below
+        bridge.send({ plotting: true, background: true }).catch(() => {});  // then matplotlib
+        if (lab) { lab.onCallable(); lab.enable(true); }  // starts the run, then draws its figures
       } else if (type === "ready") {  // and now figures too
         loader.ready();
         performance.mark("elbo:ready");
@@ -352,7 +356,7 @@
       } else if (type === "lab" && lab) lab.onEvent(detail);
     });
     ELBO.theme.listeners.push((name) => {  // Python redraws every figure in the new colours
-      if (bridge.callable) sendTheme(name).then(refreshAll, () => {});
+      if (bridge.callable) sendTheme(name).then(() => refreshAll(), () => {});
     });
     const ids = new Set(ELBO.WIDGETS.flatMap((row) => Object.values(row.params)));
     if (ELBO.LAB_SETTINGS) Object.values(ELBO.LAB_SETTINGS).forEach((id) => { if ($(id)) ids.add(id); });
@@ -396,6 +400,7 @@
     ELBO.labPanel = lab;
   }
 
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", main);
-  else main();
+  // This script is the last in <body>, so the document it binds to is parsed;
+  // starting now, not at DOMContentLoaded, does not wait for the deferred KaTeX.
+  main();
 })();

@@ -69,6 +69,7 @@
         this.onEvent("fatal", { stage: this.currentStage || "core", message: e.message || "the worker crashed" });
       };
       this.worker.postMessage({ type: "init", base: base, bundle: window.ELBO_PY_BUNDLE });
+      performance.mark("elbo:worker-start");
     }
 
     stop() {
@@ -126,8 +127,8 @@
     }
 
     /* The training lab: "reset", "train", "pause", "epochs", "status", "presets". */
-    lab(action, params) {
-      return this.send({ lab: action, params: params || {} });
+    lab(action, params, background) {
+      return this.send({ lab: action, params: params || {}, background: !!background });
     }
 
     /* Is a call for this widget in flight? */

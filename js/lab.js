@@ -110,8 +110,9 @@
 
     /* Python can answer: start the run the controls (perhaps from the URL) describe. */
     onCallable() {
-      this.bridge.lab("presets").then((presets) => { this.presets = presets; }, () => {});
-      this.reset(this.readSettings(), { quiet: true });
+      // background: the page's first numbers go before the lab's start
+      this.bridge.lab("presets", {}, true).then((presets) => { this.presets = presets; }, () => {});
+      this.reset(this.readSettings(), { quiet: true, background: true });
     }
 
     /* ---- actions ---- */
@@ -120,7 +121,7 @@
       opts = opts || {};
       this.training = false;
       this.trainToken += 1;
-      return this.bridge.lab("reset", settings).then((status) => {
+      return this.bridge.lab("reset", settings, opts.background).then((status) => {
         this.clearError();
         this.samples = [];
         this.rate = NaN;

@@ -18,10 +18,14 @@
  *                                         "status", "presets"
  *   {id, export: action, params}          elbo_lab.export.call: "source" | "script"
  *   {id, theme}                           "light" | "dark": the figures' colours
+ *   {id, plotting: true}                  load matplotlib (stage "plotting"), then
+ *                                         post {type: "ready"}; sent by the page
+ *                                         after its first calls
+ * Any message may carry background: true (see Scheduling).
  * (worker -> page):
  *   {type: "stage", stage, state, ms}     state: "start" | "done"
  *   stages: core, numpy, code (calls are served from here on), plotting
- *   {type: "ready"} | {type: "fatal", stage, message}
+ *   {type: "ready"} (figures can be drawn) | {type: "fatal", stage, message}
  *   {id, ok: true, result} | {id, ok: false, error}
  *   {type: "lab", event, ...}             "blas" (state start|done, ms), "progress"
  *                                         (status), "stopped" (status, reason), "error"
@@ -121,17 +125,26 @@ function elboWorkerMain() {
       callWidget = pyodide.pyimport("elbo_lab.widgets").call;
       labControl = pyodide.pyimport("elbo_lab.lab").control;
     });
-    // Numbers are live from here; calls are served while matplotlib loads
-    // (between its awaits), and figures are drawn once it has.
+    // Numbers are live from here. matplotlib is loaded when the page asks
+    // ({plotting}), which it does after queueing its first calls, so the first
+    // numbers are not kept waiting by the unpacking of matplotlib's wheels.
     open = true;
     schedule();
-    await stage("plotting", async () => {
+  }
+
+  let plottingStarted = false;
+  function startPlotting() {
+    if (plottingStarted) return;
+    plottingStarted = true;
+    stage("plotting", async () => {
+      // calls are served between this load's awaits; figures are drawn once it is done
       await pyodide.loadPackage("matplotlib", { messageCallback: () => {} });
       pyodide.runPython("import os\nos.environ['MPLBACKEND'] = 'Agg'\n" +
                         "import elbo_lab.widgets\nelbo_lab.widgets.enable_plotting()");
       plotting = true;
       applyTheme();
-    });
+    }).then(() => post({ type: "ready" }),
+            (err) => post({ type: "fatal", stage: "plotting", message: String(err.message || err) }));
   }
 
   /* Run a Python function on plain JS params; convert its answer to plain JS
@@ -239,6 +252,8 @@ function elboWorkerMain() {
         if (!exporter) exporter = pyodide.pyimport("elbo_lab.export").call;
         return runPy(exporter, [msg.export], msg.params);
       });
+    } else if (msg.plotting !== undefined) {
+      answer(msg.id, () => { startPlotting(); return {}; });
     } else if (msg.lab !== undefined) labAction(msg);
     else answer(msg.id, () => runPy(callWidget, [msg.call], msg.params));
   }
@@ -248,7 +263,6 @@ function elboWorkerMain() {
     if (msg.type === "init") {
       try {
         await init(msg.base, msg.bundle);
-        post({ type: "ready" });
       } catch (err) {
         post({ type: "fatal", stage: err.stage || "core", message: String(err.message || err) });
       }

@@ -15,6 +15,7 @@ READY_TIMEOUT_MS = 90_000  # two cores, cold wasm compile: generous, it is a wai
 # Every retrying expect waits up to this long (Playwright's default is 5 s). A wait,
 # not a budget: CI machines are noisy, and the budgets live in bench/.
 EXPECT_TIMEOUT_MS = 20_000
+WAIT_TIMEOUT_MS = 60_000  # page.wait_for_function and actions (Playwright's default: 30 s)
 
 
 def pytest_configure(config):
@@ -64,6 +65,7 @@ def page_url(request, site):
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1100, "height": 900})
+    context.set_default_timeout(WAIT_TIMEOUT_MS)
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -94,6 +96,7 @@ def context_page(browser):
 
     def make(**options):
         context = browser.new_context(**{"viewport": {"width": 1100, "height": 900}, **options})
+        context.set_default_timeout(WAIT_TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()
         page.errors = []

@@ -14,7 +14,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from conftest import wait_ready
+from conftest import WAIT_TIMEOUT_MS, wait_ready
 from elbo_lab import toy, widgets
 from elbo_lab.gaussian import kl_to_standard_normal
 
@@ -27,6 +27,7 @@ def article(request, browser, site):
     url = f"{site}/index.html" if request.param == "http" else (
         __import__("harness").ROOT / "index.html").as_uri()
     context = browser.new_context(viewport={"width": 1100, "height": 900})
+    context.set_default_timeout(WAIT_TIMEOUT_MS)
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))

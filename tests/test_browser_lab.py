@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import expect
 
-from conftest import wait_ready
+from conftest import WAIT_TIMEOUT_MS, wait_ready
 from elbo_lab import lab
 from test_browser_article import canvas_digest, page_format, set_range
 
@@ -150,6 +150,7 @@ def test_same_seed_same_curves_and_the_link_reproduces_the_run(lab_page, site, b
     query = parse_qs(urlparse(url).query)
     assert query["lab-seed"] == ["3"] and query["lab-epochs"] == ["6"]
     other = browser.new_context(viewport={"width": 1100, "height": 900}).new_page()
+    other.context.set_default_timeout(WAIT_TIMEOUT_MS)
     try:
         open_lab(other, url)
         expect(other.locator("#lab-seed-num")).to_have_value("3")
