@@ -109,11 +109,11 @@ def test_status_is_json_safe_and_counts():
     assert first["settings"] == {"beta": 1.0, "lr": 0.001, "warmup": 0, "z_dim": 2, "seed": 1,
                                  "epochs": 2}
     json.dumps(first, allow_nan=False)
-    after = lab.advance(max_steps=3)
+    after = lab.advance(ms=60000, max_steps=3)  # the step count, not the clock, decides
     assert after["step"] == 3 and after["epoch"] == 0 and after["latest"] is None
     assert after["version"] > first["version"] and after["run"] == first["run"]
     assert lab.status() == after  # status alone changes nothing
-    epoch = lab.advance(max_steps=9)  # the step that ends epoch 1
+    epoch = lab.advance(ms=60000, max_steps=9)  # the step that ends epoch 1
     assert epoch["epoch"] == 1 and epoch["version"] > after["version"]
     assert set(epoch["latest"]) == {"recon", "kl", "neg_elbo", "test_recon", "test_kl",
                                     "test_neg_elbo", "beta"}

@@ -159,7 +159,7 @@ def kl_image(z, q_density, p_density):
     view = _FIGURES.get("kl")
     if view is None:
         fig = _new_figure(640, 300)
-        ax = fig.add_axes((0.08, 0.16, 0.9, 0.8))
+        ax = fig.add_axes((0.105, 0.16, 0.875, 0.8))
         _style_axes(ax)
         ax.fill(*_band(z, p_density).T, color=THEME["prior"], alpha=0.15, lw=0)
         ax.plot(z, p_density, color=THEME["prior"], lw=2, ls="--", label="prior p(z) = N(0, 1)")
@@ -207,7 +207,7 @@ def posterior_image(z, prior, density, mode):
     view = _FIGURES.get("posterior")
     if view is None:
         fig = _new_figure(640, 300)
-        ax = fig.add_axes((0.08, 0.15, 0.9, 0.74))
+        ax = fig.add_axes((0.105, 0.15, 0.875, 0.74))
         _style_axes(ax)
         ax.fill(*_band(z, prior).T, color=THEME["prior"], alpha=0.12, lw=0)
         ax.plot(z, prior, color=THEME["prior"], lw=2, ls="--", label="prior p(z) = N(0, 1)")
@@ -357,8 +357,8 @@ def derivation_image(z, post, q, r_curve, z_draws, r_draws, log_px, elbo):
     view = _FIGURES.get("derivation")
     if view is None:
         fig = _new_figure(640, 420)
-        top = fig.add_axes((0.1, 0.64, 0.87, 0.29))
-        bottom = fig.add_axes((0.1, 0.11, 0.87, 0.37), sharex=top)
+        top = fig.add_axes((0.125, 0.64, 0.845, 0.29))
+        bottom = fig.add_axes((0.125, 0.11, 0.845, 0.37), sharex=top)
         for ax in (top, bottom):
             _style_axes(ax)
         p_fill, = top.fill([0, 1, 1], [0, 0, 1], color=THEME["posterior"], alpha=0.25, lw=0)
@@ -414,7 +414,7 @@ def tension_image(z, post, q, values):
     view = _FIGURES.get("tension")
     if view is None:
         fig = _new_figure(640, 300)
-        ax = fig.add_axes((0.08, 0.17, 0.58, 0.72))
+        ax = fig.add_axes((0.105, 0.17, 0.555, 0.72))
         bars_ax = fig.add_axes((0.78, 0.17, 0.2, 0.72))
         for a in (ax, bars_ax):
             _style_axes(a)
@@ -456,7 +456,7 @@ def kl_direction_image(z, post, q_rev, q_fwd):
     view = _FIGURES.get("kl_direction")
     if view is None:
         fig = _new_figure(640, 300)
-        ax = fig.add_axes((0.08, 0.17, 0.9, 0.72))
+        ax = fig.add_axes((0.105, 0.17, 0.875, 0.72))
         _style_axes(ax)
         p_fill, = ax.fill([0, 1, 1], [0, 0, 1], color=THEME["posterior"], alpha=0.25, lw=0)
         p_line, = ax.plot([], [], color=THEME["posterior"], lw=2, label="p(z | x)")

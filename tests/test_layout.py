@@ -1,0 +1,70 @@
+"""No figure cuts off its own text: every axes' tick labels, axis labels and
+titles lie inside the image, at the page's defaults and at both ends of every
+slider. (The figures place their axes by hand, so a longer tick label or a
+label too near the edge would otherwise be clipped without any error.)"""
+
+import re
+
+import pytest
+
+from elbo_lab import figures, lab, widgets
+from test_generated import ROOT, _element, _table_rows
+
+SLACK_PX = 0.5
+
+
+def _cases():
+    """(widget, params): the page's defaults, then each slider at its min and its max."""
+    page = (ROOT / "index.html").read_text()
+    cases = []
+    for call, params, _show in _table_rows():
+        cases.append((call, {}))
+        for name, element_id in params.items():
+            tag = _element(page, element_id).group(0)
+            if 'type="range"' not in tag:
+                continue
+            for end in ("min", "max"):
+                value = float(re.search(rf'\b{end}="([^"]*)"', tag).group(1))
+                cases.append((call, {name: value}))
+    return cases
+
+
+@pytest.fixture(scope="module")
+def plotting():
+    widgets.enable_plotting()
+    yield
+    figures.set_theme("light")
+
+
+def _overflow(fig):
+    """[(axes index, its tight bbox)] for every axes whose drawn extent leaves the figure."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    width, height = fig.bbox.width, fig.bbox.height
+    out = []
+    for i, ax in enumerate(fig.axes):
+        box = ax.get_tightbbox(renderer)
+        if box is None:
+            continue
+        if (box.x0 < -SLACK_PX or box.y0 < -SLACK_PX or box.x1 > width + SLACK_PX
+                or box.y1 > height + SLACK_PX):
+            out.append((i, [round(v, 1) for v in (box.x0, box.y0, box.x1, box.y1)]))
+    return out
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("call, params", _cases(), ids=lambda v: str(v) if isinstance(v, str) else
+                         ",".join(f"{k}={x:g}" for k, x in v.items()) or "defaults")
+def test_no_text_outside_the_figure(plotting, theme, call, params):
+    figures.set_theme(theme)
+    if call.startswith("lab_"):
+        lab.reset()  # a new run: the lab's widgets cache their images per run and theme
+    out = widgets.call(call, params)
+    assert "error" not in out, out
+    cached = figures._FIGURES.get(call)
+    fig = getattr(cached, "fig", None)
+    if fig is None:
+        pytest.skip(f"{call} is not a cached matplotlib figure")
+    bad = _overflow(fig)
+    assert not bad, (f"{call} {params}: axes drawn past the {fig.bbox.width:g}x{fig.bbox.height:g} "
+                     f"image (index, [x0, y0, x1, y1]): {bad}")
