@@ -80,7 +80,7 @@
 
     bind() {
       $("lab-train").addEventListener("click", () => (this.training ? this.pause() : this.train()));
-      $("lab-reset").addEventListener("click", () => this.reset(this.readSettings()));
+      $("lab-reset").addEventListener("click", () => this.whenStarted(() => this.reset(this.readSettings())));
       for (const id of Object.values(SETTINGS)) this.ui.listen(id, () => this.settingsChanged());
       document.querySelectorAll("[data-preset]").forEach((button) => {
         button.addEventListener("click", () => this.preset(button.dataset.preset));
@@ -110,9 +110,17 @@
 
     /* Python can answer: start the run the controls (perhaps from the URL) describe. */
     onCallable() {
-      // background: the page's first numbers go before the lab's start
-      this.bridge.lab("presets", {}, true).then((presets) => { this.presets = presets; }, () => {});
-      this.reset(this.readSettings(), { quiet: true, background: true });
+      // background: the page's first numbers go before the lab's start. Until
+      // these answer, the panel's actions wait for them (see `whenStarted`).
+      const presets = this.bridge.lab("presets", {}, true).then((p) => { this.presets = p; }, () => {});
+      const first = this.reset(this.readSettings(), { quiet: true, background: true });
+      this.starting = Promise.all([presets, first]).finally(() => { this.starting = null; });
+    }
+
+    /* Run `then` now, or, in the order asked, once the first run has started. */
+    whenStarted(then) {
+      if (this.starting) this.starting.then(then);
+      else then();
     }
 
     /* ---- actions ---- */
@@ -134,6 +142,7 @@
     }
 
     train() {
+      if (this.starting) { this.whenStarted(() => this.train()); return; }
       if (!this.status) {  // the first run's settings were refused (a bad link, say)
         this.error(new Error("No run to train yet: correct the setting marked in red, then press Reset."));
         return;
@@ -171,13 +180,17 @@
     }
 
     preset(name) {
-      const preset = this.presets[name];
-      if (!preset) { this.error(new Error(`unknown preset ${name}`)); return; }
-      for (const [key, id] of Object.entries(SETTINGS)) this.ui.write(id, preset.settings[key]);
-      this.reset(preset.settings, { note: preset.note });
+      this.whenStarted(() => {
+        if (!this.presets) { this.error(new Error("the presets could not be loaded from Python")); return; }
+        const preset = this.presets[name];
+        if (!preset) { this.error(new Error(`unknown preset ${name}`)); return; }
+        for (const [key, id] of Object.entries(SETTINGS)) this.ui.write(id, preset.settings[key]);
+        this.reset(preset.settings, { note: preset.note });
+      });
     }
 
     settingsChanged() {
+      if (this.starting) { this.whenStarted(() => this.settingsChanged()); return; }
       if (!this.status) return;
       const wanted = this.readSettings();
       const applied = this.status.settings;

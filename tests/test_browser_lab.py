@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import expect
 
-from conftest import WAIT_TIMEOUT_MS, wait_ready
+from conftest import READY_TIMEOUT_MS, WAIT_TIMEOUT_MS, wait_ready
 from elbo_lab import lab
 from test_browser_article import canvas_digest, page_format, set_range
 
@@ -189,3 +189,29 @@ def test_training_starts_from_a_file_url(lab_page):
     page.locator("#lab-train").click()
     wait_step_above(page, 24)  # two epochs
     expect(page.locator("#labc-epoch")).not_to_have_text("0")
+
+
+def test_the_panel_answers_before_its_first_run_has_started(lab_page, site):
+    """The page starts the lab's run in the background, after its first numbers.
+    A preset and Train pressed the moment the panel is enabled wait for that
+    start, keep their order, and are not undone by it."""
+    page = lab_page
+    # click in the very task that enables the panel: before any answer can arrive
+    page.add_init_script("""addEventListener('DOMContentLoaded', () => {
+        const train = document.getElementById('lab-train');
+        new MutationObserver((_, observer) => {
+            if (train.disabled) return;
+            observer.disconnect();
+            window.clickedBeforeStart = !ELBO.labPanel.status;
+            document.querySelector('[data-preset="collapse"]').click();
+            train.click();
+        }).observe(train, { attributes: true });
+    })""")
+    page.goto(f"{site}/index.html?lab-seed=3&lab-epochs=7")  # the run the page starts
+    expect(page.locator("#lab-train")).to_be_enabled(timeout=READY_TIMEOUT_MS)
+    assert page.evaluate("() => window.clickedBeforeStart") is True
+    wait_step_above(page, 12)  # training, and past its first epoch
+    status = page.evaluate("() => ELBO.bridge.lab('status')")  # the worker's own run
+    assert status["settings"]["beta"] == 5 and status["step"] > 12, status
+    expect(page.locator("#lab-beta-num")).to_have_value("5")
+    expect(page.locator("#lab-error")).to_be_hidden()
