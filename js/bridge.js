@@ -8,13 +8,20 @@
 (function () {
   "use strict";
 
-  const DEFAULT_BASE = "https://cdn.jsdelivr.net/pyodide/v314.0.3/full/";
+  /* Where Pyodide 314.0.3 comes from. The core (pyodide.mjs, pyodide.asm.mjs, the wasm,
+   * the standard library and the lock file) is the npm package, which jsDelivr serves
+   * byte for byte, so the worker can pin every core file by Subresource Integrity
+   * (PYODIDE_SRI in worker.js, checked against the npm tarball by the tests). The
+   * packages come from Pyodide's own CDN folder; Pyodide checks each against the sha256
+   * in that pinned lock file. */
+  const DEFAULT_CORE = "https://cdn.jsdelivr.net/npm/pyodide@314.0.3/";
+  const DEFAULT_PACKAGES = "https://cdn.jsdelivr.net/pyodide/v314.0.3/full/";
 
-  /* The Pyodide base URL. A self-hoster sets <meta name="elbo-pyodide-base">;
-   * a reader may pass ?pyodide=<path> but only for a same-origin path, so a
+  /* A self-hoster sets <meta name="elbo-pyodide-base">, one folder for the core and the
+   * packages; a reader may pass ?pyodide=<path> but only for a same-origin path, so a
    * crafted link can never make the page run script from another site. */
   function pyodideBase() {
-    let base = DEFAULT_BASE;
+    let base = null;
     const meta = document.querySelector('meta[name="elbo-pyodide-base"]');
     if (meta && meta.content) base = new URL(meta.content, location.href).href;
     const param = new URLSearchParams(location.search).get("pyodide");
@@ -25,7 +32,9 @@
       }
       base = url.href;
     }
-    return base.endsWith("/") ? base : base + "/";
+    if (!base) return { core: DEFAULT_CORE, packages: DEFAULT_PACKAGES };
+    if (!base.endsWith("/")) base += "/";
+    return { core: base, packages: base };
   }
 
   /* Stages in load order, with the time each took on the reference machine
@@ -52,9 +61,9 @@
 
     start() {
       this.stop();
-      let base;
+      let where;
       try {
-        base = pyodideBase();
+        where = pyodideBase();
       } catch (err) {
         this.onEvent("fatal", { stage: "core", message: err.message });
         return;
@@ -68,7 +77,8 @@
         e.preventDefault();
         this.onEvent("fatal", { stage: this.currentStage || "core", message: e.message || "the worker crashed" });
       };
-      this.worker.postMessage({ type: "init", base: base, bundle: window.ELBO_PY_BUNDLE });
+      this.worker.postMessage({ type: "init", base: where.core, packages: where.packages,
+                               bundle: window.ELBO_PY_BUNDLE });
       performance.mark("elbo:worker-start");
     }
 

@@ -8,7 +8,10 @@
  * So it must be self-contained: no closures over page code.
  *
  * Protocol (page -> worker):
- *   {type: "init", base, bundle}          load Pyodide from `base`, unpack our sources
+ *   {type: "init", base, packages, bundle}
+ *                                         load Pyodide's core from `base` (pinned by
+ *                                         PYODIDE_SRI) and its packages from
+ *                                         `packages`, unpack our sources
  *   {id, call, params, background, key}   run elbo_lab.widgets.call(call, params); a
  *                                         reader's call (not background) for a widget
  *                                         key drops that key's queued background calls,
@@ -95,16 +98,84 @@ function elboWorkerMain() {
     return out;
   }
 
-  async function init(base, bundle) {
+  /* Subresource Integrity for Pyodide's core: the files of the npm package
+   * pyodide@314.0.3 (tests/test_generated.py checks these against the tarball, whose
+   * own sha512 scripts/build_mirror.py checks). The packages need no entry here:
+   * Pyodide fetches each with the sha256 that this pinned lock file gives it. */
+  const PYODIDE_SRI = {
+    "pyodide.mjs": "sha384-37wxVGo7MBryEjut3Wf4qHDxWQY7/9bFQsoJWkHb47/epwO3+PR7FCzBPMCKQv7u",
+    "pyodide.asm.mjs": "sha384-YeRhAyBAGbSzchLhpX+ybWe+W+Jo1VPerE6kWkqdGPdTzZhG7Ys3iYYcss8vS/hW",
+    "pyodide.asm.wasm": "sha384-w9RzCfsk2Qf16WCSIlnWrpL19cYFkE3gzNS9lHgHbYnrEzptSJK+wVQidhpdPbDL",
+    "python_stdlib.zip": "sha384-x/zEaHRF8kG/Ap+4oxfjQZLUo6R7UvX1DKAkGe4Kgw31Yr8Ik8CTloNhhyLC3Tzx",
+    "pyodide-lock.json": "sha384-TtZ9cnX+bwqZ/VjrwMf3rNo77t30rxSe99MYWHjIXxQ8wPxPf7Bfgq3absXMLTOo",
+  };
+
+  /* Fetch a core file with its integrity. The browser refuses a body that does not
+   * match; a second plain request tells that apart from an unreachable server. */
+  const plainFetch = self.fetch.bind(self);  // before pinPyodideFetches wraps it
+  async function fetchPinned(base, name, init) {
+    const url = base + name;
+    try {
+      return await plainFetch(url, Object.assign({}, init, { integrity: PYODIDE_SRI[name] }));
+    } catch (err) {
+      let reachable = false;
+      try { reachable = (await plainFetch(url, { cache: "no-store" })).ok; } catch (_) { /* unreachable */ }
+      throw Object.assign(new Error(reachable
+        ? url + " is not the file of Pyodide 314.0.3 this page was built for (its " +
+          "Subresource Integrity check failed). A self-hosted copy must be that " +
+          "version, unchanged: scripts/build_mirror.py writes one."
+        : "could not load " + url + " (" + ((err && err.message) || err) +
+          "). Is the network or the CDN reachable? (A self-hosted copy must also be " +
+          "served with the header Access-Control-Allow-Origin: *.)"), { pinned: true });
+    }
+  }
+
+  /* import() cannot carry an integrity, so a module is fetched pinned and imported
+   * from a blob: URL of the checked text. */
+  async function importPinned(base, name) {
+    const text = await (await fetchPinned(base, name)).text();
+    const url = URL.createObjectURL(new Blob([text], { type: "text/javascript" }));
+    try {
+      return await import(url);
+    } finally {
+      URL.revokeObjectURL(url);
+    }
+  }
+
+  /* Pyodide fetches the wasm, the standard library and the lock file itself, and
+   * gives no option to pin them, so requests for those names under `base` get
+   * their integrity here. A failed check also rejects `failed`: Pyodide swallows a
+   * failed wasm load and would otherwise wait forever. */
+  function pinPyodideFetches(base) {
+    // Such a failure is reported once, as the stage's fatal error; the promises
+    // Pyodide left waiting on that file may reject unhandled, which is not news.
+    self.addEventListener("unhandledrejection", (event) => {
+      if (event.reason && event.reason.pinned) event.preventDefault();
+    });
+    let fail;
+    const failed = new Promise((_, reject) => { fail = reject; });
+    self.fetch = (input, init) => {
+      const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+      const name = url.startsWith(base) ? url.slice(base.length) : null;
+      if (!name || !Object.prototype.hasOwnProperty.call(PYODIDE_SRI, name)) return plainFetch(input, init);
+      const pinned = fetchPinned(base, name, init);
+      pinned.catch(fail);
+      return pinned;
+    };
+    return failed;
+  }
+
+  async function init(base, packages, bundle) {
     await stage("core", async () => {
-      let mod;
-      try {
-        mod = await import(base + "pyodide.mjs");
-      } catch (err) {
-        throw new Error("could not load " + base + "pyodide.mjs (" +
-          ((err && err.message) || err) + "). Is the network or the CDN reachable?");
-      }
-      pyodide = await mod.loadPyodide({ indexURL: base });
+      const failed = pinPyodideFetches(base);
+      // both at once; a failure is reported for the first file in this order
+      const loaded = await Promise.allSettled([
+        importPinned(base, "pyodide.mjs"), importPinned(base, "pyodide.asm.mjs")]);
+      for (const result of loaded) if (result.status === "rejected") throw result.reason;
+      const [mod, asm] = loaded.map((result) => result.value);
+      pyodide = await Promise.race([
+        mod.loadPyodide({ indexURL: base, packageBaseUrl: packages, createPyodideModule: asm.default }),
+        failed]);
     });
     await stage("numpy", async () => {
       await pyodide.loadPackage("numpy", { messageCallback: () => {} });
@@ -262,7 +333,7 @@ function elboWorkerMain() {
     const msg = event.data;
     if (msg.type === "init") {
       try {
-        await init(msg.base, msg.bundle);
+        await init(msg.base, msg.packages, msg.bundle);
       } catch (err) {
         post({ type: "fatal", stage: err.stage || "core", message: String(err.message || err) });
       }

@@ -1,10 +1,12 @@
 """Browser harness shared by the browser tests and the benchmarks.
 
-The page under test is byte for byte the page users get: it loads Pyodide from
+The page under test is byte for byte the page users get: it loads Pyodide's core
+from ``https://cdn.jsdelivr.net/npm/pyodide@314.0.3/`` and its packages from
 ``https://cdn.jsdelivr.net/pyodide/v314.0.3/full/``. These machines cannot
 reach that CDN, so Chromium is told to resolve ``cdn.jsdelivr.net`` to a local
 HTTPS server (self-signed certificate) that serves the verified mirror built by
-``scripts/build_mirror.py``.
+``scripts/build_mirror.py``: the npm package's files alone under the first path,
+the whole mirror under the second.
 
 Why not Playwright's ``page.route``: in Chromium, Playwright cannot intercept
 script loads inside a Web Worker (microsoft/playwright#6403), and the worker
@@ -12,6 +14,7 @@ loads ``pyodide.mjs`` with ``import()``. Mapping the host at the network layer
 catches every kind of load (script, module, fetch) from page and worker alike.
 """
 
+import atexit
 import functools
 import http.server
 import shutil
@@ -23,8 +26,22 @@ import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def build_mirror_module():
+    """scripts/build_mirror.py, imported."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import build_mirror
+    finally:
+        sys.path.pop(0)
+    return build_mirror
+
+
 CDN_HOST = "cdn.jsdelivr.net"
-PYODIDE_PREFIX = "/pyodide/v314.0.3/full/"
+PYODIDE_VERSION = build_mirror_module().PYODIDE_VERSION
+PYODIDE_PREFIX = f"/pyodide/v{PYODIDE_VERSION}/full/"
+PYODIDE_NPM_PREFIX = f"/npm/pyodide@{PYODIDE_VERSION}/"
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 
 _TYPES = {
@@ -36,12 +53,19 @@ _TYPES = {
 
 def mirror_dir():
     """Build or reuse the verified Pyodide mirror; return its path."""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import build_mirror
-    finally:
-        sys.path.pop(0)
+    build_mirror = build_mirror_module()
     return build_mirror.build(build_mirror.default_dest())
+
+
+def npm_core_dir(mirror):
+    """A fresh folder holding only the npm package's files (as jsDelivr's /npm/ path
+    serves them), copied from the mirror: a page that looked there for a package
+    would get a 404, as it would from the real CDN."""
+    core = Path(tempfile.mkdtemp(prefix="elbo-pyodide-npm-"))
+    atexit.register(shutil.rmtree, core, True)
+    for name in build_mirror_module().CORE_FILES:
+        shutil.copyfile(Path(mirror) / name, core / name)
+    return core
 
 
 def chromium_path():
@@ -99,9 +123,20 @@ def _serve(server):
     return server
 
 
-def static_server(root=ROOT):
-    """Serve ``root`` over http on 127.0.0.1 at a free port."""
-    handler = functools.partial(_QuietHandler, directory=str(root))
+class _OpenHandler(_QuietHandler):
+    """Also answers cross-origin requests, as GitHub Pages does: the page's worker has
+    an opaque origin (a data: URL), so even its requests to the page's own site are
+    cross-origin."""
+
+    def end_headers(self):
+        self.send_header("Access-Control-Allow-Origin", "*")
+        super().end_headers()
+
+
+def static_server(root=ROOT, cors=False):
+    """Serve ``root`` over http on 127.0.0.1 at a free port (with cors, adding
+    Access-Control-Allow-Origin: *)."""
+    handler = functools.partial(_OpenHandler if cors else _QuietHandler, directory=str(root))
     return _serve(http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler))
 
 
@@ -154,4 +189,6 @@ def default_mounts():
     katex = ROOT / "node_modules" / "katex" / "dist"
     if not katex.is_dir():
         raise RuntimeError("node_modules/katex is missing: run `npm ci` (scripts/test does)")
-    return {PYODIDE_PREFIX: mirror_dir(), f"/npm/katex@{katex_version()}/dist/": katex}
+    mirror = mirror_dir()
+    return {PYODIDE_NPM_PREFIX: npm_core_dir(mirror), PYODIDE_PREFIX: mirror,
+            f"/npm/katex@{katex_version()}/dist/": katex}

@@ -170,6 +170,58 @@ def test_pyodide_base_override_same_origin(page, site):
     expect(panel).to_contain_text(f"{site}/selfhosted/pyodide.mjs", timeout=READY_TIMEOUT_MS)
 
 
+# Changes that leave each file working, so only its Subresource Integrity can refuse it.
+BENIGN_CHANGES = {
+    "pyodide.mjs": b"\n// changed\n",
+    "pyodide.asm.mjs": b"\n// changed\n",
+    "pyodide.asm.wasm": b"\x00\x05\x04test",  # an empty custom section named "test"
+    "pyodide-lock.json": b"\n",
+}
+
+
+@pytest.fixture
+def self_hosted(tmp_path):
+    """A site serving the page with a self-hosted Pyodide under /pyodide/, with the
+    header Access-Control-Allow-Origin: * (see README); returns (site URL, that
+    folder). The folder links the mirror's files, so a test can replace one with a
+    changed copy."""
+    for name in ("index.html", "js", "css", "static"):
+        (tmp_path / name).symlink_to(harness.ROOT / name)
+    hosted = tmp_path / "pyodide"
+    hosted.mkdir()
+    mirror = harness.mirror_dir()
+    for path in mirror.iterdir():
+        (hosted / path.name).symlink_to(path)
+    server = harness.static_server(tmp_path, cors=True)
+    yield f"http://127.0.0.1:{server.server_port}", hosted
+    harness.stop(server)
+
+
+def test_self_hosted_pyodide_goes_live(page, self_hosted):
+    """An unchanged copy of the mirror, core and packages from one folder, passes the
+    integrity checks and serves the page."""
+    site, _ = self_hosted
+    page.goto(f"{site}/index.html?pyodide=pyodide/")
+    wait_ready(page)
+    set_value(page, "μ value", 1.5)
+    set_value(page, "σ value", 1)
+    expect(page.get_by_test_id("kl-value")).to_have_text("1.125")
+
+
+@pytest.mark.parametrize("name", sorted(BENIGN_CHANGES))
+def test_a_changed_pyodide_core_file_is_refused(page, self_hosted, name):
+    site, hosted = self_hosted
+    original = (hosted / name).read_bytes()
+    (hosted / name).unlink()
+    (hosted / name).write_bytes(original + BENIGN_CHANGES[name])
+    page.goto(f"{site}/index.html?pyodide=pyodide/")
+    panel = page.get_by_role("alert").filter(has_text="Loading stopped")
+    expect(panel).to_contain_text("Python core", timeout=READY_TIMEOUT_MS)
+    expect(panel).to_contain_text(f"{site}/pyodide/{name} is not the file of Pyodide 314.0.3")
+    expect(panel).to_contain_text("Subresource Integrity")
+    expect(page.locator('#boot-stages [data-stage="core"]')).to_have_class("failed")
+
+
 def test_ready_reports_every_stage(live):
     stages = live.evaluate(
         "[...document.querySelectorAll('#boot-stages li')].map(li => [li.dataset.stage, li.className])")

@@ -156,6 +156,32 @@ def test_cdn_files_carry_the_integrity_of_the_tested_files():
         assert 'crossorigin="anonymous"' in tag
 
 
+def test_pyodide_core_is_pinned_to_the_npm_package():
+    """The worker pins each file of Pyodide's core by Subresource Integrity to the npm
+    package's bytes (the mirror's core files, from a tarball checked against npm's
+    sha512), and the page loads that core from jsDelivr's npm path, which serves npm
+    files unchanged."""
+    import base64
+    import hashlib
+
+    import harness
+
+    worker = (ROOT / "js" / "worker.js").read_text()
+    block = re.search(r"const PYODIDE_SRI = \{(.*?)\};", worker, re.S).group(1)
+    pins = dict(re.findall(r'"([^"]+)": "(sha384-[^"]+)"', block))
+    assert set(pins) == {"pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm",
+                         "python_stdlib.zip", "pyodide-lock.json"}
+    mirror = harness.mirror_dir()
+    for name, pin in pins.items():
+        digest = hashlib.sha384((mirror / name).read_bytes()).digest()
+        assert pin == "sha384-" + base64.b64encode(digest).decode(), name
+    bridge = (ROOT / "js" / "bridge.js").read_text()
+    version = harness.PYODIDE_VERSION
+    assert f'"https://cdn.jsdelivr.net/npm/pyodide@{version}/"' in bridge
+    assert f'"https://cdn.jsdelivr.net/pyodide/v{version}/full/"' in bridge
+    assert f"Pyodide {version} this page" in worker  # the message names the pinned version
+
+
 def test_content_security_policy_allows_only_what_the_page_needs():
     page = (ROOT / "index.html").read_text()
     policy = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)"', page).group(1)
@@ -163,5 +189,7 @@ def test_content_security_policy_allows_only_what_the_page_needs():
     assert directives["default-src"] == "'none'"
     assert "'unsafe-eval'" not in policy and "*" not in policy.replace("https://", "")
     assert directives["worker-src"] == "data:"  # the worker is a data: URL module
-    assert "'unsafe-inline'" not in directives["script-src"]
+    # the CDN, and blob: for Pyodide's modules, imported from their integrity-checked text
+    assert set(directives["script-src"].split()) == {
+        "'self'", "https://cdn.jsdelivr.net", "blob:", "'wasm-unsafe-eval'"}
     assert not re.search(r"<script(?![^>]*\bsrc=)", page), "an inline script would be blocked"
