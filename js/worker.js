@@ -20,6 +20,7 @@
  *                                         "train", "pause", "epochs" (params: {epochs}),
  *                                         "status", "presets"
  *   {id, export: action, params}          elbo_lab.export.call: "source" | "script"
+ *                                         (a script is in the current theme)
  *   {id, theme}                           "light" | "dark": the figures' colours
  *   {id, plotting: true}                  load matplotlib (stage "plotting"), then
  *                                         post {type: "ready"}; sent by the page
@@ -321,7 +322,9 @@ function elboWorkerMain() {
     } else if (msg.export !== undefined) {
       answer(msg.id, () => {
         if (!exporter) exporter = pyodide.pyimport("elbo_lab.export").call;
-        return runPy(exporter, [msg.export], msg.params);
+        // a script draws in the colours the reader sees: the worker's current theme
+        const params = msg.export === "script" ? Object.assign({ theme: theme }, msg.params) : msg.params;
+        return runPy(exporter, [msg.export], params);
       });
     } else if (msg.plotting !== undefined) {
       answer(msg.id, () => { startPlotting(); return {}; });

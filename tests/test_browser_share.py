@@ -153,9 +153,11 @@ def test_a_phone_360_px_wide_has_no_sideways_scroll(context_page, site):
     expect(page.locator("#kl-mu-num")).not_to_have_value("1")
 
 
-def test_an_exported_script_runs_with_native_python(context_page, site, tmp_path):
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_an_exported_script_runs_with_native_python(context_page, site, tmp_path, theme):
+    """The script draws exactly the figure the reader sees, in the page's theme."""
     page = context_page(accept_downloads=True)
-    page.goto(f"{site}/index.html?kl-mu=1.5&kl-sigma=0.8")
+    page.goto(f"{site}/index.html?kl-mu=1.5&kl-sigma=0.8&theme={theme}")
     wait_ready(page)
     tools = page.locator("#fig-kl .figure-tools")
     tools.locator("summary").click()  # view the Python: the widget's own code
@@ -170,8 +172,14 @@ def test_an_exported_script_runs_with_native_python(context_page, site, tmp_path
     done = subprocess.run([sys.executable, "-I", "-c", RUNNER, str(ROOT / "py"), script.name, "out.png"],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
+    assert script.name == f"elbo-lab-kl-mu1.5-sigma0.8{'-dark' if theme == 'dark' else ''}.py"
     got = imread(tmp_path / "out.png")
-    want = widgets.kl(mu=1.5, sigma=0.8)
+    figures.set_theme(theme)
+    try:
+        want = widgets.kl(mu=1.5, sigma=0.8)
+    finally:
+        figures.set_theme("light")
     (tmp_path / "want.png").write_bytes(figures.png_bytes(want["image"]))
     assert np.array_equal(got, imread(tmp_path / "want.png"))
+    assert (got[2, 2, :3].mean() < 0.25) == (theme == "dark")  # the background's colour
     assert json.loads(done.stdout.splitlines()[0])["kl"] == pytest.approx(kl_to_standard_normal(1.5, 0.8))

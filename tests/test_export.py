@@ -152,12 +152,14 @@ def keep_lab():
 
 
 def _run_and_compare(name, params, run, tmp_path):
-    """Run the exported script standalone; its PNG and printout match this process's."""
+    """Run the exported script standalone; its PNG and printout match this process's,
+    drawn in this process's current theme."""
     want = widgets.WIDGETS[name](**params)
     want_pixels = imread(io.BytesIO(figures.png_bytes(want["image"])))
 
-    path = tmp_path / export.filename(name, params, run)
-    text = export.script(name, params, run)
+    theme = figures.get_theme()
+    path = tmp_path / export.filename(name, params, run, theme)
+    text = export.script(name, params, run, theme)
     path.write_text(text, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "MPLBACKEND")}
     done = subprocess.run([sys.executable, "-I", "-c", RUNNER, str(ROOT / "py"), path.name],
@@ -199,6 +201,31 @@ def blas():
 def test_script_multiplies_as_the_page_did(tmp_path, blas):
     text = _run_and_compare("generate", {"n": 4, "seed": 5}, None, tmp_path)
     assert "\nMATMUL = 'blas'\n" in text
+
+
+@pytest.fixture
+def dark():
+    figures.set_theme("dark")
+    yield
+    figures.set_theme("light")
+
+
+@pytest.mark.parametrize("name, params", [("kl", {"mu": 1.5, "sigma": 0.8}), ("generate", {"n": 4, "seed": 5})])
+def test_script_draws_in_the_theme_it_was_exported_in(name, params, tmp_path, dark):
+    text = _run_and_compare(name, params, None, tmp_path)
+    assert "\nTHEME = 'dark'\n" in text and "in its dark theme" in text
+    corner = imread(tmp_path / f"{name}.png")[2, 2, :3]  # the figure's own background
+    assert corner.mean() < 0.25, corner
+
+
+def test_export_knows_the_figures_themes():
+    assert export.THEMES == tuple(figures.THEMES)
+    for theme in ["sepia", "", None, "Dark"]:
+        with pytest.raises(ValueError, match="^theme must be one of 'light', 'dark'; got "):
+            export.script("kl", {}, theme=theme)
+    assert export.filename("kl", {"mu": 1.0}, theme="dark") == "elbo-lab-kl-mu1-dark.py"
+    assert export.call("script", {"name": "kl", "params": {}, "theme": "sepia"})["error"].startswith(
+        "theme must be one of ")
 
 
 def test_script_writes_where_it_is_told(tmp_path):

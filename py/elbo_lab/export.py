@@ -30,6 +30,7 @@ __all__ = ["call", "filename", "package_files", "script", "source"]
 
 PACKAGE = Path(__file__).resolve().parent
 TEXT_SUFFIXES = {".py", ".json", ".txt"}  # as in scripts/build_bundle.py: the rest is base64
+THEMES = ("light", "dark")  # the names of figures.THEMES (not imported: it needs matplotlib)
 
 # a figure function named in a widget: _draw("kl_image", ...) or figures.kl_image(...)
 _FIGURE_CALL = re.compile(r"""\b_draw\w*\(\s*["'](\w+)["']|\bfigures\.(\w+)\s*\(""")
@@ -223,10 +224,11 @@ def _embedded_files():
     return "FILES = {\n" + "\n".join(entries) + "\n}\n", len(entries)
 
 
-def filename(name, params, lab_replay=None):
+def filename(name, params, lab_replay=None, theme="light"):
     """A download name for the script: "elbo-lab-kl-mu1.5-sigma0.6.py" (safe characters only).
 
-    The controls in the widget's own order, then any others; for a lab figure the step.
+    The controls in the widget's own order, then any others; for a lab figure the step;
+    "-dark" for the dark theme.
     """
     fn = _widget(name)
     params = _check_params(params)
@@ -242,6 +244,8 @@ def filename(name, params, lab_replay=None):
         parts.append(f"{key}{value}")
     if isinstance(lab_replay, dict) and isinstance(lab_replay.get("step"), (int, float)):
         parts.append(f"step{int(lab_replay['step'])}")
+    if theme != "light":
+        parts.append(str(theme))
     stem = re.sub(r"[^A-Za-z0-9._+-]+", "_", "-".join(parts))[:100]
     return f"elbo-lab-{stem}.py"
 
@@ -250,7 +254,7 @@ _HEAD = '''#!/usr/bin/env python3
 """{title}
 
 Exported from ELBO Lab: this script reproduces the figure "{name}" as it was
-set on the page, with these parameters:
+set on the page, in its {theme} theme, with these parameters:
 
 {param_lines}
 {replay_note}
@@ -278,6 +282,7 @@ FIGURE = {name_literal}
 PARAMS = json.loads({params_literal})
 LAB_REPLAY = {replay_literal}
 MATMUL = {matmul_literal}
+THEME = {theme_literal}
 
 
 def unpack(root):
@@ -322,6 +327,7 @@ def main(argv):
         from elbo_lab import figures, layers, widgets
 
         layers.set_matmul_backend(MATMUL)  # as the page multiplied: "numpy" (@) or "blas"
+        figures.set_theme(THEME)  # the page's colours: "light" or "dark"
         if LAB_REPLAY is not None:
             replay(LAB_REPLAY)
         result = widgets.WIDGETS[FIGURE](**PARAMS)
@@ -340,7 +346,7 @@ if __name__ == "__main__":
 '''
 
 
-def script(name, params, lab_replay=None):
+def script(name, params, lab_replay=None, theme="light"):
     """The text of a standalone script that redraws figure ``name`` with ``params``.
 
     name: a key of ``widgets.WIDGETS`` (else ValueError "unknown figure ...").
@@ -351,11 +357,14 @@ def script(name, params, lab_replay=None):
     lab_replay: for the training lab's figures (and only those), the run to
     replay: a dict with "settings" (the six settings) and "step" (optimiser
     steps taken), e.g. ``lab.status()``; else ValueError "lab_replay ...".
+    theme: the colours the figure is drawn in, "light" or "dark" (as the page showed it).
 
     Run as ``python3 script.py [out.png]`` with numpy, scipy and matplotlib.
     """
     fn = _widget(name)
     params = _check_params(params)
+    if theme not in THEMES:
+        raise ValueError(f"theme must be one of {', '.join(map(repr, THEMES))}; got {theme!r}")
     if _is_lab(name, fn):
         if lab_replay is None:
             raise ValueError(f"lab_replay is needed for {name}: the run's settings and step")
@@ -376,10 +385,11 @@ def script(name, params, lab_replay=None):
                        f"    {settings}\n\nfor {lab_replay['step']} optimiser steps.\n")
     head = _HEAD.format(
         title=f"ELBO Lab, figure \"{name}\": a standalone script that draws it.",
-        name=name, filename=filename(name, params, lab_replay), n_files=n_files,
+        name=name, filename=filename(name, params, lab_replay, theme), n_files=n_files, theme=theme,
         param_lines=param_lines or "    (none)", replay_note=replay_note,
         name_literal=repr(name), params_literal=repr(json.dumps(params)),
-        replay_literal=repr(lab_replay), matmul_literal=repr(layers.get_matmul_backend()))
+        replay_literal=repr(lab_replay), matmul_literal=repr(layers.get_matmul_backend()),
+        theme_literal=repr(theme))
     banner = (f"# --- The elbo_lab package, embedded: {n_files} files, unpacked by unpack() "
               f"{'-' * 10}\n")
     return head + banner + files + _TAIL
@@ -394,7 +404,7 @@ def call(action, params):
     """Run ``action`` for the worker; never raises.
 
     "source": ``{"name"}`` -> ``source(name)``. "script": ``{"name", "params",
-    "lab_replay" (optional)}`` -> ``{"filename", "text"}``. Errors come back as
+    "lab_replay" (optional), "theme" (optional)}`` -> ``{"filename", "text"}``. Errors come back as
     ``{"error": message}``.
     """
     try:
@@ -403,9 +413,9 @@ def call(action, params):
             return source(params["name"])
         if action == "script":
             name, controls = params["name"], params.get("params", {})
-            replay = params.get("lab_replay")
-            text = script(name, controls, replay)
-            return {"filename": filename(name, controls, replay), "text": text}
+            replay, theme = params.get("lab_replay"), params.get("theme", "light")
+            text = script(name, controls, replay, theme)
+            return {"filename": filename(name, controls, replay, theme), "text": text}
         return {"error": f"unknown export action {action!r}"}
     except (ValueError, TypeError) as exc:
         return {"error": str(exc)}
