@@ -70,3 +70,23 @@ def test_no_text_outside_the_figure(plotting, theme, call, params):
     bad = _overflow(fig)
     assert not bad, (f"{call} {params}: axes drawn past the {fig.bbox.width:g}x{fig.bbox.height:g} "
                      f"image (index, [x0, y0, x1, y1]): {bad}")
+
+
+@pytest.mark.parametrize("call", sorted({call for call, _ in _cases()}))
+def test_a_kept_layer_gives_the_figure_drawn_afresh(plotting, call):
+    """A figure keeps the static layers of its last few axis ranges and, on a range it
+    has drawn before, blits onto the kept layer. Going over the same states again
+    (mostly from kept layers) must give the pixels a new figure draws for each."""
+    figures.set_theme("light")
+    if call.startswith("lab_"):
+        lab.reset()
+    states = [params for name, params in _cases() if name == call]
+    states += states[:1]  # back to the defaults
+    figures._FIGURES.pop(call, None)
+    for params in states:  # keep a layer for each state's range
+        widgets.call(call, params)
+    again = [widgets.call(call, params)["image"]["rgba"] for params in states]
+    for params, image in zip(states, again):
+        figures._FIGURES.pop(call, None)
+        fresh = widgets.call(call, params)["image"]["rgba"]
+        assert bytes(image) == bytes(fresh), (call, params)

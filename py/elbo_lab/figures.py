@@ -11,6 +11,7 @@ default, or "dark"); ``set_theme`` switches it and drops the cached figures.
 """
 
 import math
+from collections import OrderedDict
 from types import SimpleNamespace
 
 import numpy as np
@@ -118,25 +119,41 @@ class _Blitted:
     """A figure whose static layer is drawn once and whose live artists are blitted.
 
     ``layer_key`` names everything the static layer depends on (axis limits,
-    say). While it stays the same, a redraw restores the cached background and
-    draws only the live artists, which is several times faster than a full
+    say). A redraw whose key has been drawn before restores that static layer
+    and draws only the live artists, which is several times faster than a full
     draw. The live artists are ``animated`` so a full draw leaves them out.
+
+    The last ``LAYERS_KEPT`` layers are kept, not just the last one: a drag back
+    and forth crosses the same few axis ranges again and again (the KL Monte
+    Carlo figure's sigma drag in bench/bench_page.py: 48 changes of range over
+    111 frames, but 9 distinct ranges). ``key`` is the key drawn last.
     """
+
+    LAYERS_KEPT = 12  # at 640 x 300 px, 768 KB each
 
     def __init__(self, fig, live_artists, overlay=()):
         self.fig, self.live, self.overlay = fig, list(live_artists), list(overlay)
         for artist in self.live:
             artist.set_animated(True)
-        self.key, self.background = None, None
+        self.key = None
+        self.layers = OrderedDict()  # layer key -> saved static layer, least recent first
 
     def render(self, layer_key):
         canvas = self.fig.canvas
-        if layer_key != self.key or self.background is None:
+        layer = self.layers.get(layer_key)
+        if layer is None:
             canvas.draw()
-            self.background = canvas.copy_from_bbox(self.fig.bbox)
-            self.key = layer_key
+            layer = self.layers[layer_key] = canvas.copy_from_bbox(self.fig.bbox)
+            if len(self.layers) > self.LAYERS_KEPT:
+                self.layers.popitem(last=False)
         else:
-            canvas.restore_region(self.background)
+            self.layers.move_to_end(layer_key)
+            canvas.restore_region(layer)
+            # A full draw also fits each fixed-aspect axes box to its limits (the digit
+            # mosaics); the box left by the last full draw may belong to another range.
+            for ax in self.fig.axes:
+                ax.apply_aspect()
+        self.key = layer_key
         for artist in self.live + self.overlay:  # overlay (e.g. the legend) stays on top
             artist.axes.draw_artist(artist)
         return _rgba(canvas)
