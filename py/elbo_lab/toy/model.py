@@ -1,4 +1,4 @@
-"""A 1-D latent-variable model whose posterior is multimodal and known exactly.
+"""The toy model: a 1-D latent-variable model whose posterior is multimodal and known exactly.
 
 The model::
 
@@ -30,35 +30,19 @@ import math
 
 import numpy as np
 
-from .gaussian import check_gaussian, kl_to_standard_normal, log_normal_pdf
+from ..checks import ParamError, generator, in_range, whole
+from ..gaussian import LOG_2PI, check_gaussian, kl_to_standard_normal, log_normal_pdf
+from ..logmath import log_mean_exp, logsumexp
 
 __all__ = [
-    "DEFAULT_S",
-    "beta_optimum",
-    "elbo",
-    "elbo_grad",
-    "elbo_terms",
-    "entropy",
-    "expected_log_joint",
-    "expected_log_likelihood",
-    "fit_forward_kl",
-    "fit_reverse_kl",
-    "forward_kl",
-    "jensen_exact",
-    "jensen_monte_carlo",
-    "kl_to_posterior",
-    "log_evidence",
-    "log_joint",
-    "log_posterior",
-    "posterior_grid",
-    "posterior_moments",
-    "posterior_pdf",
-    "posterior_range",
+    "DEFAULT_S", "beta_checked", "elbo", "elbo_grad", "elbo_terms", "entropy",
+    "expected_log_joint", "expected_log_likelihood", "forward_kl", "jensen_exact",
+    "jensen_monte_carlo", "kl_to_posterior", "log_evidence", "log_joint", "log_posterior",
+    "posterior_grid", "posterior_moments", "posterior_pdf", "posterior_range", "s_checked",
 ]
 
 DEFAULT_S = 0.5
 
-_LOG_2PI = math.log(2.0 * math.pi)
 
 # Quadrature: the integrand exp(g(z)) is kept where g >= max g - _DROP, i.e.
 # wherever it is at least e^-80 (about 2e-35) of its peak, on _NODES equally
@@ -67,58 +51,15 @@ _DROP = 80.0
 _NODES = 401
 
 
-# --- validation --------------------------------------------------------------------------
+
+def s_checked(s):
+    """The likelihood's noise ``s``: a finite number > 0, else ParamError."""
+    return in_range("s", s, 0.0, lo_open=True, why=" (it is the standard deviation of p(x|z))")
 
 
-def _check_x(x):
-    """``x`` as a float, or ``ValueError``."""
-    try:
-        value = float(x)
-    except (TypeError, ValueError):
-        raise ValueError("x must be a single number (the observed data point)") from None
-    if not math.isfinite(value):
-        raise ValueError("x must be a finite number")
-    return value
-
-
-def _check_s(s):
-    """``s`` (the likelihood's standard deviation) as a float, or ``ValueError``."""
-    try:
-        value = float(s)
-    except (TypeError, ValueError):
-        raise ValueError("s must be a single number (the noise standard deviation of p(x|z))") from None
-    if not math.isfinite(value):
-        raise ValueError("s must be a finite number")
-    if value <= 0:
-        raise ValueError("s must be greater than 0 (it is the standard deviation of p(x|z))")
-    return value
-
-
-def _check_beta(beta):
-    try:
-        value = float(beta)
-    except (TypeError, ValueError):
-        raise ValueError("beta must be a single number >= 0") from None
-    if not math.isfinite(value):
-        raise ValueError("beta must be a finite number >= 0")
-    if value < 0:
-        raise ValueError("beta must be 0 or more (it weights the KL term)")
-    return value
-
-
-def _check_count(name, n):
-    """A positive integer count (floats with an integer value are accepted)."""
-    if isinstance(n, (bool, np.bool_)):
-        raise ValueError(f"{name} must be a whole number of at least 1")
-    try:
-        value = float(n)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a whole number of at least 1") from None
-    if not math.isfinite(value) or value != int(value):
-        raise ValueError(f"{name} must be a whole number of at least 1")
-    if value < 1:
-        raise ValueError(f"{name} must be at least 1")
-    return int(value)
+def beta_checked(beta):
+    """The KL weight ``beta``: a finite number >= 0, else ParamError."""
+    return in_range("beta", beta, 0.0, why=" (it weights the KL term)")
 
 
 def _out(value, scalar):
@@ -134,16 +75,16 @@ def log_joint(x, z, s=DEFAULT_S):
     ``z``: any shape (scalar or array); the result has the same shape (a float
     for a scalar z). ``x`` is one number.
     """
-    x, s = _check_x(x), _check_s(s)
+    x, s = in_range("x", x), s_checked(s)
     scalar = np.ndim(z) == 0
     try:
         z = np.asarray(z, dtype=float)
     except (TypeError, ValueError):
-        raise ValueError("z must be numbers") from None
+        raise ParamError("z", "z must be numbers") from None
     if not np.all(np.isfinite(z)):
-        raise ValueError("z must be finite numbers")
+        raise ParamError("z", "z must be finite numbers")
     r = (x - z * z) / s  # standardised residual of the likelihood
-    out = -0.5 * (z * z + r * r) - _LOG_2PI - math.log(s)
+    out = -0.5 * (z * z + r * r) - LOG_2PI - math.log(s)
     return _out(out, scalar)
 
 
@@ -163,7 +104,7 @@ def posterior_range(x, s=DEFAULT_S, drop=_DROP):
     ``sqrt(max(u_lo, 0)) <= |z| <= sqrt(u_hi)``. ``lo`` is 0 when the posterior is
     unimodal (or the modes are not separated by a dip of ``drop`` nats).
     """
-    x, s = _check_x(x), _check_s(s)
+    x, s = in_range("x", x), s_checked(s)
     g_max, _ = _log_joint_peak(x, s)
     # (u - x)**2 + s**2 u + 2 s**2 (g_max - drop) = 0, i.e. u**2 - b u + c = 0
     b = 2.0 * x - s * s
@@ -189,16 +130,11 @@ def _nodes(x, s):
     return z, np.log(w)
 
 
-def _logsumexp(a):
-    m = np.max(a)
-    return float(m + np.log(np.sum(np.exp(a - m))))
-
-
 def _posterior_on_nodes(x, s):
     """Nodes z, normalised weights p_i (sum to 1 over the full line), and log p(x)."""
     z, log_w = _nodes(x, s)
     terms = log_w + log_joint(x, z, s=s)
-    log_px = _logsumexp(terms)
+    log_px = logsumexp(terms)
     return z, np.exp(terms - log_px), log_px
 
 
@@ -218,9 +154,9 @@ def log_evidence(x, s=DEFAULT_S):
     1e-14 * |x| / s beyond (2e-10 at x = 400, s = 0.01). The tests check 1e-10
     against scipy's adaptive quadrature on a grid of (x, s).
     """
-    x, s = _check_x(x), _check_s(s)
+    x, s = in_range("x", x), s_checked(s)
     z, log_w = _nodes(x, s)
-    return _logsumexp(log_w + log_joint(x, z, s=s))
+    return logsumexp(log_w + log_joint(x, z, s=s))
 
 
 def log_posterior(x, z, s=DEFAULT_S):
@@ -241,16 +177,12 @@ def posterior_grid(x, s=DEFAULT_S, n=401, half_width=None):
     every z where the density is within e^-12 of its peak (at least [-3, 3]), so
     a plot shows all of the mass. Both arrays have shape ``(n,)``.
     """
-    x, s = _check_x(x), _check_s(s)
-    n = _check_count("n", n)
-    if n < 2:
-        raise ValueError("n must be at least 2 grid points")
+    x, s = in_range("x", x), s_checked(s)
+    n = whole("n", n, 2)
     if half_width is None:
         half_width = max(3.0, 1.05 * posterior_range(x, s, drop=12.0)[1])
     else:
-        half_width = float(half_width)
-        if not (math.isfinite(half_width) and half_width > 0):
-            raise ValueError("half_width must be a finite number greater than 0")
+        half_width = in_range("half_width", half_width, 0.0, lo_open=True)
     z = np.linspace(-half_width, half_width, n)
     return z, posterior_pdf(x, z, s=s)
 
@@ -261,7 +193,7 @@ def posterior_moments(x, s=DEFAULT_S):
     Returns a dict of floats: ``mean`` (exactly 0: the posterior is even in z),
     ``var`` (= E[z**2 | x]) and ``entropy`` (differential entropy, nats).
     """
-    x, s = _check_x(x), _check_s(s)
+    x, s = in_range("x", x), s_checked(s)
     z, p, log_px = _posterior_on_nodes(x, s)
     var = float(np.sum(p * z * z))
     entropy = float(-np.sum(p * (log_joint(x, z, s=s) - log_px)))
@@ -294,16 +226,16 @@ def expected_log_likelihood(x, mu, sigma, s=DEFAULT_S):
     ``-log(2 pi)/2 - log s - E_q[(x - z**2)**2] / (2 s**2)``, with
     ``E_q[(x - z**2)**2] = x**2 - 2 x E[z**2] + E[z**4]``.
     """
-    x, s = _check_x(x), _check_s(s)
+    x, s = in_range("x", x), s_checked(s)
     mu, sigma, scalar = _q(mu, sigma)
     sq, _, _ = _expected_sq_residual(x, mu, sigma)
-    return _out(-0.5 * _LOG_2PI - math.log(s) - 0.5 * sq / (s * s), scalar)
+    return _out(-0.5 * LOG_2PI - math.log(s) - 0.5 * sq / (s * s), scalar)
 
 
 def entropy(sigma):
     """Differential entropy of N(mu, sigma**2): ``0.5 * log(2 pi e sigma**2)`` nats."""
     _, sigma, scalar = _q(0.0, sigma)
-    return _out(0.5 * (_LOG_2PI + 1.0) + np.log(sigma), scalar)
+    return _out(0.5 * (LOG_2PI + 1.0) + np.log(sigma), scalar)
 
 
 def expected_log_joint(x, mu, sigma, s=DEFAULT_S):
@@ -314,7 +246,7 @@ def expected_log_joint(x, mu, sigma, s=DEFAULT_S):
     """
     recon = expected_log_likelihood(x, mu, sigma, s=s)
     mu, sigma, scalar = _q(mu, sigma)
-    return _out(recon - 0.5 * _LOG_2PI - 0.5 * (mu * mu + sigma * sigma), scalar)
+    return _out(recon - 0.5 * LOG_2PI - 0.5 * (mu * mu + sigma * sigma), scalar)
 
 
 def elbo(x, mu, sigma, s=DEFAULT_S):
@@ -375,7 +307,7 @@ def forward_kl(x, mu, sigma, s=DEFAULT_S):
         raise ValueError("forward_kl takes a single mu and sigma")
     mu, sigma, _ = _q(mu, sigma)
     mom = posterior_moments(x, s=s)
-    e_log_q = -0.5 * _LOG_2PI - math.log(sigma) - 0.5 * (mom["var"] + mu * mu) / (sigma * sigma)
+    e_log_q = -0.5 * LOG_2PI - math.log(sigma) - 0.5 * (mom["var"] + mu * mu) / (sigma * sigma)
     return max(float(-mom["entropy"] - e_log_q), 0.0)
 
 
@@ -388,7 +320,7 @@ def elbo_grad(x, mu, sigma, s=DEFAULT_S, beta=1.0):
         d/dmu    = -4 mu (mu**2 + 3 sigma**2 - x) / (2 s**2) - beta mu
         d/dsigma = -4 sigma (3 mu**2 + 3 sigma**2 - x) / (2 s**2) - beta (sigma - 1/sigma)
     """
-    x, s, beta = _check_x(x), _check_s(s), _check_beta(beta)
+    x, s, beta = in_range("x", x), s_checked(s), beta_checked(beta)
     mu, sigma, scalar = _q(mu, sigma)
     _, dsq_mu, dsq_sigma = _expected_sq_residual(x, mu, sigma)
     d_mu = -0.5 * dsq_mu / (s * s) - beta * mu
@@ -429,145 +361,21 @@ def jensen_monte_carlo(x, mu, sigma, n, rng, s=DEFAULT_S):
 
     The standard errors are NaN when n = 1 (one draw has no spread).
     """
-    x, s = _check_x(x), _check_s(s)
+    x, s = in_range("x", x), s_checked(s)
     if np.ndim(mu) or np.ndim(sigma):
         raise ValueError("jensen_monte_carlo takes a single mu and sigma")
     mu, sigma, _ = _q(mu, sigma)
-    n = _check_count("n", n)
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError("rng must be a numpy Generator, e.g. np.random.default_rng(0)")
-    z = mu + sigma * rng.standard_normal(n)
+    n = whole("n", n, 1)
+    z = mu + sigma * generator(rng).standard_normal(n)
     r = log_joint(x, z, s=s) - log_normal_pdf(z, mu, sigma)  # log p(x,z) - log q(z)
-    lme = _logsumexp(r) - math.log(n)
-    if n > 1:
-        w = np.exp(r - np.max(r))  # ratios up to a common factor
-        lme_se = float(np.std(w, ddof=1) / np.mean(w) / math.sqrt(n))
-        mlr_se = float(np.std(r, ddof=1) / math.sqrt(n))
-    else:
-        lme_se = mlr_se = math.nan
+    lme, lme_se = log_mean_exp(r)  # importance sampling: log mean p(x,z)/q(z)
+    mlr_se = float(np.std(r, ddof=1) / math.sqrt(n)) if n > 1 else math.nan
+    if n == 1:
+        lme_se = math.nan
     return {
-        "log_mean_ratio": lme,
-        "log_mean_ratio_se": lme_se,
+        "log_mean_ratio": float(lme),
+        "log_mean_ratio_se": float(lme_se),
         "mean_log_ratio": float(np.mean(r)),
         "mean_log_ratio_se": mlr_se,
         "n": n,
     }
-
-
-# --- best Gaussians ----------------------------------------------------------------------
-
-
-def _beta_objective(x, mu, sigma, s, beta):
-    """recon - beta * KL(q || p(z)), scalars."""
-    return expected_log_likelihood(x, mu, sigma, s=s) - beta * kl_to_standard_normal(mu, sigma)
-
-
-def _stationary_points(x, s, beta):
-    """Every stationary (mu >= 0, sigma > 0) of recon - beta * KL, for beta > 0.
-
-    d/dmu = 0 gives mu = 0 or mu**2 = x - 3 t - beta s**2 / 2 (t = sigma**2).
-    Then d/dsigma = 0 is a quadratic in t:
-
-    - mu = 0:        6 t**2 - (2x - beta s**2) t - beta s**2 = 0 (one positive root);
-    - mu**2 > 0:    12 t**2 - (4x - 2 beta s**2) t + beta s**2 = 0 (0 or 2 positive roots).
-
-    Roots are taken in the cancellation-free form. The mirror points -mu are
-    stationary too, with the same value.
-    """
-    bs2 = beta * s * s
-    points = []
-    b = 2.0 * x - bs2
-    if b > 0:
-        t0 = (b + math.sqrt(b * b + 24.0 * bs2)) / 12.0
-    else:  # 2 bs2 / (a + sqrt(a^2 + 24 bs2)) with a = -b >= 0, free of cancellation
-        a = -b
-        if a * a <= bs2:
-            t0 = 2.0 * bs2 / (a + math.sqrt(a * a + 24.0 * bs2))
-        else:  # divided through by a, so a huge beta cannot overflow a^2
-            r = bs2 / a
-            t0 = 2.0 * r / (1.0 + math.sqrt(1.0 + 24.0 * r / a))
-    points.append((0.0, math.sqrt(t0)))
-    big_b = 4.0 * x - 2.0 * bs2
-    disc = big_b * big_b - 48.0 * bs2 if big_b > 0 else -1.0
-    if disc >= 0:
-        t1 = (big_b + math.sqrt(disc)) / 24.0
-        for t in (t1, bs2 / (12.0 * t1)):  # the two roots; their product is beta s^2 / 12
-            m2 = x - 3.0 * t - 0.5 * bs2
-            if m2 > 0 and t > 0:
-                points.append((math.sqrt(m2), math.sqrt(t)))
-    return points
-
-
-def beta_optimum(x, beta, s=DEFAULT_S):
-    """The q = N(mu, sigma**2) that maximises ``E_q[log p(x|z)] - beta * KL(q || p(z))``.
-
-    Found exactly, not iteratively: the objective is a polynomial in mu and
-    sigma**2 plus ``beta * log sigma``, and it tends to -inf at the edges
-    (sigma -> 0, sigma or |mu| -> inf) when beta > 0, so its global maximum is
-    one of its stationary points, all of which solve quadratics (see
-    ``_stationary_points``). The best is returned. The posterior is symmetric, so
-    when the optimum has mu != 0 its mirror image -mu is equally good; the one
-    with mu > 0 is returned.
-
-    Returns a dict of floats: ``mu``, ``sigma``; ``recon`` = E_q[log p(x|z)];
-    ``kl`` = KL(q || p(z)); ``objective`` = recon - beta * kl; ``elbo`` =
-    recon - kl (the beta = 1 weighting); ``gap`` = log p(x) - elbo =
-    KL(q || p(z|x)); ``log_evidence``; ``beta``.
-
-    beta = 0 (pure reconstruction) has no maximiser: the supremum is approached as
-    sigma -> 0 with mu**2 -> max(x, 0). Then the limit is returned: ``mu =
-    sqrt(max(x, 0))``, ``sigma = 0.0``, the limiting ``recon`` (finite), ``kl =
-    inf``, ``elbo = -inf``, ``gap = inf``, ``objective = recon``. As beta grows, q
-    tends to the prior N(0, 1) (for beta >> x / s**2 it is already close).
-    """
-    x, s, beta = _check_x(x), _check_s(s), _check_beta(beta)
-    log_px = log_evidence(x, s=s)
-    if beta == 0.0:
-        mu = math.sqrt(max(x, 0.0))
-        recon = -0.5 * _LOG_2PI - math.log(s) - 0.5 * ((x - mu * mu) / s) ** 2
-        return {"mu": mu, "sigma": 0.0, "recon": recon, "kl": math.inf, "objective": recon,
-                "elbo": -math.inf, "gap": math.inf, "log_evidence": log_px, "beta": 0.0}
-    best = None
-    for mu, sigma in _stationary_points(x, s, beta):
-        value = _beta_objective(x, mu, sigma, s, beta)
-        if best is None or value > best[0]:
-            best = (value, mu, sigma)
-    value, mu, sigma = best
-    recon = expected_log_likelihood(x, mu, sigma, s=s)
-    kl = kl_to_standard_normal(mu, sigma)
-    return {"mu": mu, "sigma": sigma, "recon": recon, "kl": kl, "objective": value,
-            "elbo": recon - kl, "gap": max(log_px - (recon - kl), 0.0),
-            "log_evidence": log_px, "beta": beta}
-
-
-def fit_reverse_kl(x, s=DEFAULT_S):
-    """The Gaussian q maximising the ELBO, i.e. minimising KL(q || p(z|x)): mode-seeking.
-
-    ``beta_optimum`` at beta = 1 (the exact global maximum over all Gaussians;
-    for a bimodal posterior it sits on the mode at z > 0, and its mirror image on
-    the other mode is equally good). Returns a dict of floats: ``mu``,
-    ``sigma``, ``elbo``, ``gap`` = KL(q || p(z|x)), ``forward_kl`` =
-    KL(p(z|x) || q), ``log_evidence``.
-    """
-    opt = beta_optimum(x, 1.0, s=s)
-    return {"mu": opt["mu"], "sigma": opt["sigma"], "elbo": opt["elbo"], "gap": opt["gap"],
-            "forward_kl": forward_kl(x, opt["mu"], opt["sigma"], s=s),
-            "log_evidence": opt["log_evidence"]}
-
-
-def fit_forward_kl(x, s=DEFAULT_S):
-    """The Gaussian q minimising KL(p(z|x) || q): mass-covering moment matching.
-
-    For Gaussian q the minimiser matches the posterior's mean and variance:
-    ``mu = E[z | x] = 0`` and ``sigma**2 = Var[z | x]`` (from the quadrature of
-    ``posterior_moments``). Returns a dict of floats: ``mu``, ``sigma``,
-    ``elbo`` (of this q), ``gap`` = KL(q || p(z|x)), ``forward_kl`` =
-    KL(p(z|x) || q) (its minimum), ``log_evidence``.
-    """
-    x, s = _check_x(x), _check_s(s)
-    mom = posterior_moments(x, s=s)
-    mu, sigma = mom["mean"], math.sqrt(mom["var"])
-    log_px = log_evidence(x, s=s)
-    value = elbo(x, mu, sigma, s=s)
-    return {"mu": mu, "sigma": sigma, "elbo": value, "gap": max(log_px - value, 0.0),
-            "forward_kl": forward_kl(x, mu, sigma, s=s), "log_evidence": log_px}
