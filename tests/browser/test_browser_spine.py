@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 import harness
-from conftest import READY_TIMEOUT_MS, wait_ready
+from harness import READY_TIMEOUT_MS, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -145,7 +145,7 @@ def test_python_import_error_names_the_stage(page, page_url):
         Object.defineProperty(window, 'ELBO_PY_BUNDLE', {
             configurable: true,
             set(bundle) {
-                bundle.files['elbo_lab/widgets.py'] = { encoding: 'utf-8',
+                bundle.files['elbo_lab/widgets/__init__.py'] = { encoding: 'utf-8',
                     data: 'raise RuntimeError("deliberately broken for a test")\\n' };
                 Object.defineProperty(window, 'ELBO_PY_BUNDLE', { value: bundle });
             },

@@ -1,12 +1,12 @@
-"""The figures' light and dark themes: real renders of every widget, switching, contrast."""
+"""The figures' light and dark themes: real renders of every figure, switching, contrast."""
 
 import numpy as np
 import pytest
 from matplotlib.colors import to_rgb
 
-from elbo_lab import figures, lab, widgets
+from elbo_lab import plotting, session, widgets
 
-KEYS = list(widgets.WIDGETS)
+KEYS = [name for name, module in widgets.FIGURES.items() if hasattr(module, "draw")]
 
 
 def _linear(channel):
@@ -27,10 +27,10 @@ def _contrast(a, b):
 
 
 def _render(key):
-    """Widget ``key`` at its defaults as (H, W, 4) uint8 pixels (the lab from a fresh reset)."""
+    """Figure ``key`` at its defaults as (H, W, 4) uint8 pixels (the lab from a fresh reset)."""
     if key.startswith("lab_"):
-        lab.reset()
-    image = widgets.WIDGETS[key]()["image"]
+        session.reset()
+    image = widgets.run(key)["image"]
     return np.frombuffer(image["rgba"], np.uint8).reshape(image["height"], image["width"], 4)
 
 
@@ -38,20 +38,21 @@ def _render(key):
 def _light_afterwards():
     """Leave the figures in the light theme whatever a test did, for the other modules."""
     yield
-    figures.set_theme("light")
+    plotting.set_theme("light")
 
 
 @pytest.fixture(scope="module")
 def light_before():
-    """Every widget rendered in light from freshly built figures, before any switch here."""
-    figures.set_theme("light")
-    figures._FIGURES.clear()
+    """Every figure rendered in light from freshly built figures, before any switch here."""
+    plotting.set_theme("dark")
+    plotting.set_theme("light")  # a switch drops every kept figure: each is built afresh
+    assert all(plotting.view(key) is None for key in KEYS)
     return {key: _render(key) for key in KEYS}
 
 
 @pytest.mark.parametrize("key", KEYS)
 def test_dark_render_is_dark_with_light_text_and_light_comes_back_exactly(key, light_before):
-    figures.set_theme("dark")
+    plotting.set_theme("dark")
     pixels = _render(key)
     lum = _luminance(pixels[..., :3] / 255.0)
     assert lum[0, 0] < 0.2 and lum[-1, -1] < 0.2, "corner is not dark"
@@ -61,7 +62,7 @@ def test_dark_render_is_dark_with_light_text_and_light_comes_back_exactly(key, l
     # is a matplotlib default showing through, e.g. an axes' own facecolour
     assert not np.any(np.all(pixels[..., :3] == 255, axis=-1)), "white pixels in dark"
     assert np.all(pixels[..., 3] == 255)
-    figures.set_theme("light")
+    plotting.set_theme("light")
     np.testing.assert_array_equal(_render(key), light_before[key])
 
 
@@ -100,16 +101,16 @@ def test_every_drawn_colour_comes_from_the_theme():
     """No hard-coded colours or matplotlib defaults (black text, white axes) in the dark figures."""
     from matplotlib.colors import to_hex, to_rgba_array
 
-    figures.set_theme("dark")
+    plotting.set_theme("dark")
     for key in KEYS:
         _render(key)
-    dark = figures.THEMES["dark"]
+    dark = plotting.THEMES["dark"]
     allowed = {to_hex(c) for c in [*(v for v in dark.values() if isinstance(v, str)),
                                    *dark["digits"]]}
     strays = set()
-    for name, view in figures._FIGURES.items():
-        if not hasattr(view, "fig"):
-            continue  # the architecture's finished image
+    for name in KEYS:
+        view = plotting.view(name)
+        assert hasattr(view, "fig"), name
         for artist, colour in _drawn_colours(view.fig):
             if isinstance(colour, str) and colour == "none":
                 continue
@@ -122,35 +123,40 @@ def test_every_drawn_colour_comes_from_the_theme():
 @pytest.mark.parametrize("name", ["Dark", "", "blue", None, 1, ["dark"]])
 def test_set_theme_rejects_unknown_names(name):
     with pytest.raises(ValueError, match="^theme must be"):
-        figures.set_theme(name)
-    assert figures.get_theme() == "light"
+        plotting.set_theme(name)
+    assert plotting.get_theme() == "light"
+
+
+def _no_views():
+    return all(plotting.view(name) is None for name in widgets.FIGURES)
 
 
 def test_same_theme_keeps_the_cache_and_a_switch_drops_it():
-    figures.set_theme("light")
-    widgets.kl()
-    view = figures._FIGURES["kl"]
-    figures.set_theme("light")
-    assert figures._FIGURES.get("kl") is view
-    figures.set_theme("dark")
-    assert figures.get_theme() == "dark" and not figures._FIGURES
-    assert figures.THEME == figures.THEMES["dark"]
-    widgets.kl()
-    dark_view = figures._FIGURES["kl"]
-    figures.set_theme("dark")
-    assert figures._FIGURES.get("kl") is dark_view
-    figures.set_theme("light")
-    assert figures.get_theme() == "light" and not figures._FIGURES
-    assert figures.THEME == figures.THEMES["light"]
+    plotting.set_theme("light")
+    widgets.run("kl")
+    view = plotting.view("kl")
+    assert view is not None
+    plotting.set_theme("light")
+    assert plotting.view("kl") is view
+    plotting.set_theme("dark")
+    assert plotting.get_theme() == "dark" and _no_views()
+    assert plotting.THEME == plotting.THEMES["dark"]
+    widgets.run("kl")
+    dark_view = plotting.view("kl")
+    plotting.set_theme("dark")
+    assert plotting.view("kl") is dark_view
+    plotting.set_theme("light")
+    assert plotting.get_theme() == "light" and _no_views()
+    assert plotting.THEME == plotting.THEMES["light"]
 
 
 def test_themes_have_the_same_entries_and_are_not_changed_by_switching():
-    light, dark = (dict(figures.THEMES[name]) for name in ("light", "dark"))
+    light, dark = (dict(plotting.THEMES[name]) for name in ("light", "dark"))
     assert set(light) == set(dark)
     assert len(light["digits"]) == len(dark["digits"]) == 10
     for name in ("dark", "light", "dark", "light"):
-        figures.set_theme(name)
-    assert figures.THEMES["light"] == light and figures.THEMES["dark"] == dark
+        plotting.set_theme(name)
+    assert plotting.THEMES["light"] == light and plotting.THEMES["dark"] == dark
 
 
 LINES = ("q", "prior", "accent", "posterior", "mc", "alt", "forward", "ink")
@@ -168,7 +174,7 @@ def _colours(theme, keys):
 
 
 def test_dark_colours_stand_out_from_the_dark_background():
-    dark = figures.THEMES["dark"]
+    dark = plotting.THEMES["dark"]
     for name, colour in _colours(dark, LINES):
         assert _contrast(colour, dark["background"]) >= 3.0, name
     for name, colour in _colours(dark, TEXT):
@@ -182,7 +188,7 @@ LIGHT_BELOW_3 = {"alt", "digit 0", "digit 1", "digit 3", "digit 9"}
 
 
 def test_light_text_is_readable_and_its_weak_colours_are_the_known_ones():
-    light = figures.THEMES["light"]
+    light = plotting.THEMES["light"]
     assert light["background"] == "#ffffff"
     assert _contrast(light["text"], light["background"]) >= 4.5
     assert _contrast(light["ink"], light["background"]) >= 4.5

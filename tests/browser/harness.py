@@ -17,6 +17,7 @@ catches every kind of load (script, module, fetch) from page and worker alike.
 import atexit
 import functools
 import http.server
+import re
 import shutil
 import ssl
 import subprocess
@@ -25,7 +26,20 @@ import tempfile
 import threading
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
+
+READY_TIMEOUT_MS = 90_000  # two cores, cold wasm compile: generous, it is a wait, not a budget
+# Every retrying expect waits up to this long (Playwright's default is 5 s). A wait,
+# not a budget: CI machines are noisy, and the budgets live in bench/.
+EXPECT_TIMEOUT_MS = 20_000
+WAIT_TIMEOUT_MS = 60_000  # page.wait_for_function and actions (Playwright's default: 30 s)
+
+
+def wait_ready(page):
+    """Wait once for Python to be ready; after this use only retrying expects."""
+    from playwright.sync_api import expect
+
+    expect(page.locator("body")).to_have_class(re.compile(r"\bpy-ready\b"), timeout=READY_TIMEOUT_MS)
 
 
 def build_mirror_module():

@@ -2,8 +2,8 @@
 
 Each case moves a figure's controls, then checks that the numbers on the page
 are the ones the same widget computes natively (formatted as the page formats
-them), and that the figure redrew. The widgets' numbers themselves are checked
-against independent computations in test_widgets.py; a few cases here also
+them), and that the figure redrew. The figures' numbers themselves are checked
+against independent computations in tests/unit/test_figures.py; a few cases here also
 check a number against an independent closed form directly.
 """
 
@@ -14,9 +14,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from conftest import WAIT_TIMEOUT_MS, wait_ready
 from elbo_lab import toy, widgets
 from elbo_lab.gaussian import kl_to_standard_normal
+
+from harness import ROOT, WAIT_TIMEOUT_MS, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -24,8 +25,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module", params=["http", "file"])
 def article(request, browser, site):
     """One live page per scheme, shared by this module's tests (each moves its own figure)."""
-    url = f"{site}/index.html" if request.param == "http" else (
-        __import__("harness").ROOT / "index.html").as_uri()
+    url = f"{site}/index.html" if request.param == "http" else (ROOT / "index.html").as_uri()
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     context.set_default_timeout(WAIT_TIMEOUT_MS)
     page = context.new_page()
@@ -58,8 +58,8 @@ def set_range(page, element_id, value):
 
 
 def expect_values(page, call, params, show):
-    """The page shows what widgets.<call>(**params) computes natively."""
-    values = getattr(widgets, call)(**params)["values"]
+    """The page shows what figure <call> computes natively (widgets.run)."""
+    values = widgets.run(call, **params)["values"]
     for key, element_id in show.items():
         element = page.locator(f"#{element_id}")
         digits = element.get_attribute("data-digits") or "3"

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from elbo_lab import data
 
 sklearn_datasets = pytest.importorskip("sklearn.datasets")

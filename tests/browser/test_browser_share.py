@@ -12,13 +12,14 @@ import numpy as np
 import pytest
 from matplotlib.image import imread
 from playwright.sync_api import expect
-
-from conftest import READY_TIMEOUT_MS, wait_ready
-from elbo_lab import figures, widgets
-from elbo_lab.gaussian import kl_to_standard_normal
-from harness import ROOT
 from test_browser_article import canvas_digest, page_format
-from test_export import RUNNER  # runs a script with the repository's package hidden
+
+import elbo_lab.plotting.agg as agg
+from elbo_lab import plotting, widgets
+from elbo_lab.gaussian import kl_to_standard_normal
+
+from harness import READY_TIMEOUT_MS, ROOT, wait_ready
+from repo import RUNNER  # tests/unit/repo.py: runs a script with the repository's package hidden
 
 pytestmark = pytest.mark.browser
 
@@ -72,9 +73,9 @@ def test_a_permalink_restores_a_non_default_state(context_page, site):
     expect(page.get_by_test_id("kl-value")).to_have_text(f"{kl_to_standard_normal(-1.2, 0.5):.3f}")
     expect(page.locator("#kl-mu")).to_have_value("-1.2")
     expect(page.locator("#lat-model")).to_have_value("beta4")
-    n_points = widgets.latent(classes="17", model="beta4")["values"]["n_points"]
+    n_points = widgets.run("latent", classes="17", model="beta4")["values"]["n_points"]
     expect(page.locator("#lat-n")).to_have_text(str(n_points))
-    expected = widgets.generate(n=16, seed=3)["values"]["mean_log_prior"]
+    expected = widgets.run("generate", n=16, seed=3)["values"]["mean_log_prior"]
     expect(page.locator("#gen-logprior")).to_have_text(page_format(expected, "2"))
     # and moving a control writes the new state into the address
     box = page.locator("#kl-sigma-num")
@@ -160,9 +161,10 @@ def test_an_exported_script_runs_with_native_python(context_page, site, tmp_path
     page.goto(f"{site}/index.html?kl-mu=1.5&kl-sigma=0.8&theme={theme}")
     wait_ready(page)
     tools = page.locator("#fig-kl .figure-tools")
-    tools.locator("summary").click()  # view the Python: the widget's own code
-    expect(tools.locator("code")).to_contain_text("def kl(")
-    expect(tools.locator("code")).to_contain_text("def kl_image(")
+    tools.locator("summary").click()  # view the Python: the figure's own module
+    expect(tools.locator("code")).to_contain_text("elbo_lab/widgets/kl.py")
+    expect(tools.locator("code")).to_contain_text("def compute(mu, sigma):")
+    expect(tools.locator("code")).to_contain_text("def draw(agg, view, q):")
     with page.expect_download() as info:
         tools.get_by_role("button", name="Export as .py").click()
     script = tmp_path / info.value.suggested_filename
@@ -174,12 +176,12 @@ def test_an_exported_script_runs_with_native_python(context_page, site, tmp_path
     assert done.returncode == 0, done.stderr
     assert script.name == f"elbo-lab-kl-mu1.5-sigma0.8{'-dark' if theme == 'dark' else ''}.py"
     got = imread(tmp_path / "out.png")
-    figures.set_theme(theme)
+    plotting.set_theme(theme)
     try:
-        want = widgets.kl(mu=1.5, sigma=0.8)
+        want = widgets.run("kl", mu=1.5, sigma=0.8)
     finally:
-        figures.set_theme("light")
-    (tmp_path / "want.png").write_bytes(figures.png_bytes(want["image"]))
+        plotting.set_theme("light")
+    (tmp_path / "want.png").write_bytes(agg.png_bytes(want["image"]))
     assert np.array_equal(got, imread(tmp_path / "want.png"))
     assert (got[2, 2, :3].mean() < 0.25) == (theme == "dark")  # the background's colour
     assert json.loads(done.stdout.splitlines()[0])["kl"] == pytest.approx(kl_to_standard_normal(1.5, 0.8))

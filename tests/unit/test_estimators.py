@@ -7,6 +7,7 @@ import pytest
 from scipy import integrate, stats
 
 from elbo_lab import estimators as est
+
 from gradcheck import rel_error
 
 CASES = [(0.0, 1.0), (0.8, 2.0), (-1.5, 0.5), (2.0, 0.3), (0.3, 1.0)]

@@ -3,40 +3,32 @@ titles lie inside the image, at the page's defaults and at both ends of every
 slider. (The figures place their axes by hand, so a longer tick label or a
 label too near the edge would otherwise be clipped without any error.)"""
 
-import re
-
 import pytest
 
-from elbo_lab import figures, lab, widgets
-from test_generated import ROOT, _element, _table_rows
+from elbo_lab import plotting, session, widgets
 
 SLACK_PX = 0.5
-UNCACHED = {"architecture"}  # drawn once and kept as an image, so no figure to measure
+DRAWN = [name for name, module in widgets.FIGURES.items() if hasattr(module, "draw")]
 
 
 def _cases():
-    """(widget, params): the page's defaults, then each slider at its min and its max."""
-    page = (ROOT / "index.html").read_text()
+    """(figure, params): its defaults, then each slider at its min and its max (from the
+    Python spec: the page's sliders are generated from it)."""
     cases = []
-    for call, params, _show in _table_rows():
-        if call in UNCACHED:
-            continue
-        cases.append((call, {}))
-        for name, element_id in params.items():
-            tag = _element(page, element_id).group(0)
-            if 'type="range"' not in tag:
+    for name in DRAWN:
+        cases.append((name, {}))
+        for p in widgets.FIGURES[name].PARAMS:
+            if not p.control or p.kind != "range":
                 continue
-            for end in ("min", "max"):
-                value = float(re.search(rf'\b{end}="([^"]*)"', tag).group(1))
-                cases.append((call, {name: value}))
+            for end in p.slider_range:
+                cases.append((name, {p.name: end}))
     return cases
 
 
 @pytest.fixture(scope="module")
-def plotting():
-    widgets.enable_plotting()
+def light_afterwards():
     yield
-    figures.set_theme("light")
+    plotting.set_theme("light")
 
 
 def _overflow(fig):
@@ -58,35 +50,43 @@ def _overflow(fig):
 @pytest.mark.parametrize("theme", ["light", "dark"])
 @pytest.mark.parametrize("call, params", _cases(), ids=lambda v: str(v) if isinstance(v, str) else
                          ",".join(f"{k}={x:g}" for k, x in v.items()) or "defaults")
-def test_no_text_outside_the_figure(plotting, theme, call, params):
-    figures.set_theme(theme)
+def test_no_text_outside_the_figure(light_afterwards, theme, call, params):
+    plotting.set_theme(theme)
     if call.startswith("lab_"):
-        lab.reset()  # a new run: the lab's widgets cache their images per run and theme
-    out = widgets.call(call, params)
-    assert "error" not in out, out
-    cached = figures._FIGURES.get(call)
+        session.reset()  # a new run: the lab's figures cache their images per run and theme
+    out = widgets.run(call, **params)
+    assert out["image"] is not None, out
+    cached = plotting.view(call)
     fig = getattr(cached, "fig", None)
-    assert fig is not None, f"{call} left no cached figure in figures._FIGURES"
+    assert fig is not None, f"{call} left no kept figure in plotting.view({call!r})"
     bad = _overflow(fig)
     assert not bad, (f"{call} {params}: axes drawn past the {fig.bbox.width:g}x{fig.bbox.height:g} "
                      f"image (index, [x0, y0, x1, y1]): {bad}")
 
 
+def _forget(call):
+    """Draw ``call`` afresh from now on: a theme switch drops every kept figure, and a lab
+    figure's kept results go with a new run (the same settings: the same weights)."""
+    plotting.set_theme("dark")
+    plotting.set_theme("light")
+    if call.startswith("lab_"):
+        session.reset()
+
+
 @pytest.mark.parametrize("call", sorted({call for call, _ in _cases()}))
-def test_a_kept_layer_gives_the_figure_drawn_afresh(plotting, call):
+def test_a_kept_layer_gives_the_figure_drawn_afresh(light_afterwards, call):
     """A figure keeps the static layers of its last few axis ranges and, on a range it
     has drawn before, blits onto the kept layer. Going over the same states again
     (mostly from kept layers) must give the pixels a new figure draws for each."""
-    figures.set_theme("light")
-    if call.startswith("lab_"):
-        lab.reset()
     states = [params for name, params in _cases() if name == call]
     states += states[:1]  # back to the defaults
-    figures._FIGURES.pop(call, None)
+    _forget(call)
     for params in states:  # keep a layer for each state's range
-        widgets.call(call, params)
-    again = [widgets.call(call, params)["image"]["rgba"] for params in states]
+        widgets.run(call, **params)
+    if call.startswith("lab_"):
+        session.reset()  # new weights' version, the same weights: computed again, drawn on kept layers
+    again = [widgets.run(call, **params)["image"]["rgba"] for params in states]
     for params, image in zip(states, again):
-        figures._FIGURES.pop(call, None)
-        fresh = widgets.call(call, params)["image"]["rgba"]
+        _forget(call)
+        fresh = widgets.run(call, **params)["image"]["rgba"]
         assert bytes(image) == bytes(fresh), (call, params)

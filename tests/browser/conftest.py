@@ -5,17 +5,12 @@ over http on 127.0.0.1, and every browser test runs against both
 ``http://127.0.0.1:PORT/index.html`` and ``file:///.../index.html``.
 """
 
-import re
-
 import pytest
 
-import harness
+import elbo_lab.plotting.agg  # noqa: F401 - native drawings to compare with the page's
 
-READY_TIMEOUT_MS = 90_000  # two cores, cold wasm compile: generous, it is a wait, not a budget
-# Every retrying expect waits up to this long (Playwright's default is 5 s). A wait,
-# not a budget: CI machines are noisy, and the budgets live in bench/.
-EXPECT_TIMEOUT_MS = 20_000
-WAIT_TIMEOUT_MS = 60_000  # page.wait_for_function and actions (Playwright's default: 30 s)
+import harness
+from harness import EXPECT_TIMEOUT_MS, WAIT_TIMEOUT_MS, wait_ready
 
 
 def pytest_configure(config):
@@ -72,13 +67,6 @@ def page(browser):
     yield page
     context.close()
     assert not errors, f"uncaught errors on the page: {errors}"
-
-
-def wait_ready(page):
-    """Wait once for Python to be ready; after this use only retrying expects."""
-    from playwright.sync_api import expect
-
-    expect(page.locator("body")).to_have_class(re.compile(r"\bpy-ready\b"), timeout=READY_TIMEOUT_MS)
 
 
 @pytest.fixture

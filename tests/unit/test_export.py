@@ -5,8 +5,6 @@ repository's package cannot be imported: they must bring their own copy.
 """
 
 import base64
-import importlib.util
-import inspect
 import io
 import json
 import os
@@ -18,18 +16,16 @@ import sys
 import pytest
 from matplotlib.image import imread
 
-from elbo_lab import export, figures, layers, widgets
-from harness import ROOT
+import elbo_lab.fastblas  # noqa: F401 - scipy's BLAS for layers, as the page loads it to train
+import elbo_lab.plotting.agg as agg
+from elbo_lab import door, export, layers, plotting, session, widgets
+from elbo_lab.params import defaults
 
-# The training lab's figures, once they are registered (lab.py is being added alongside).
-HAS_LAB = "lab_curves" in widgets.WIDGETS
-if HAS_LAB:
-    from elbo_lab import lab
-needs_lab = pytest.mark.skipif(not HAS_LAB, reason="the training lab is not registered yet")
+from repo import ROOT, RUNNER, load_script
 
 SCRIPT_TIMEOUT_S = 120  # a generous wait, not a budget: each run takes about a second
 
-DEFAULTS = lab.settings_defaults() if HAS_LAB else {}
+DEFAULTS = defaults(session.SETTINGS)
 LAB_RUN = {"settings": dict(DEFAULTS, epochs=3), "step": 30}
 
 CASES = [
@@ -37,56 +33,40 @@ CASES = [
     pytest.param("posterior", {"x": 3, "s": 0.4}, None, id="posterior"),
     pytest.param("generate", {"n": 9, "seed": 2}, None, id="generate"),
     pytest.param("latent", {"classes": "17", "model": "beta4"}, None, id="latent"),
+    *(pytest.param(name, {}, LAB_RUN, id=name) for name in ("lab_curves", "lab_latent")),
 ]
-if HAS_LAB:
-    CASES += [pytest.param(name, {}, LAB_RUN, id=name) for name in ("lab_curves", "lab_latent")]
 
-# Run the script as `python -I script.py out.png` would, but with the repository's py/
-# taken off sys.path first (an editable install may have put it there): the script must
-# import the copy of elbo_lab it carries, and could not import any other.
-RUNNER = """
-import importlib.util, runpy, sys
-from pathlib import Path
-repo_py = Path(sys.argv[1]).resolve()
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != repo_py]
-if importlib.util.find_spec("elbo_lab") is not None:
-    sys.exit("the repository's elbo_lab is importable: the test proves nothing")
-sys.argv = sys.argv[2:]
-runpy.run_path(sys.argv[0], run_name="__main__")
-"""
-
-
-def _drawn_in(fn):
-    """The figures.py functions named in a widget's own source."""
-    text = inspect.getsource(fn)
-    return set(re.findall(r"_draw\(\s*\"(\w+)\"", text)) | set(re.findall(r"figures\.(\w+)\(", text))
-
-
-@pytest.mark.parametrize("name", sorted(widgets.WIDGETS))
-def test_source_is_the_widget_and_its_figure(name):
+@pytest.mark.parametrize("name", list(widgets.FIGURES))
+def test_source_is_the_figures_module(name):
     out = export.source(name)
+    assert set(out) == {"name", "path", "source"}
     assert out["name"] == name
-    assert f"def {inspect.unwrap(widgets.WIDGETS[name]).__name__}(" in out["widget"]
-    assert out["figure"], f"{name} draws, so its figure code is shown"
-    for figure_fn in _drawn_in(widgets.WIDGETS[name]):
-        assert f"def {figure_fn}(" in out["figure"]
-    assert "figures" in out["modules"]
+    assert out["path"] == f"elbo_lab/widgets/{name}.py"
+    assert out["source"] == (ROOT / "py" / out["path"]).read_text(encoding="utf-8")
+    assert "PARAMS" in out["source"] and "def compute(" in out["source"]
+    if hasattr(widgets.FIGURES[name], "draw"):  # it draws, so its drawing code is shown
+        assert "def build(" in out["source"] and "def draw(" in out["source"]
+    else:
+        assert "def draw(" not in out["source"]
     json.dumps(out)  # plain data for the worker
 
 
-def test_source_of_a_toy_widget():
-    out = export.source("posterior")
-    assert out["widget"].startswith("def posterior(x=2.0, s=0.5):")
-    assert out["figure"].startswith("def posterior_image(")
-    assert "def kl_image(" not in out["figure"]
-    assert out["modules"] == ["figures", "toy", "widgets"]
+def test_source_of_a_toy_figure():
+    out = export.source("posterior")["source"]
+    assert out.startswith('"""The toy model')  # the whole module, from its docstring
+    assert "def compute(x, s):" in out and "def draw(agg, view, density, mode):" in out
+    assert "def count_modes(" in out
+    assert "kl_to_standard_normal" not in out  # the KL figure's code is not in it
+    assert export.source("kl")["source"] != out
 
 
 def test_source_needs_no_matplotlib():
     """The page may show the code before matplotlib has loaded: source() must not import it."""
     code = ("import sys; sys.modules['matplotlib'] = None\n"
             "from elbo_lab import export\n"
-            "assert 'def kl_image(' in export.source('kl')['figure']\n")
+            "out = export.source('kl')['source']\n"
+            "assert 'def draw(' in out and 'def compute(' in out and 'PARAMS' in out\n"
+            "assert sys.modules['matplotlib'] is None\n")
     env = dict(os.environ, PYTHONPATH=str(ROOT / "py"))
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                           timeout=SCRIPT_TIMEOUT_S, check=False)
@@ -94,9 +74,7 @@ def test_source_needs_no_matplotlib():
 
 
 def test_embeds_what_build_bundle_ships(tmp_path):
-    spec = importlib.util.spec_from_file_location("build_bundle", ROOT / "scripts" / "build_bundle.py")
-    bundle = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bundle)
+    bundle = load_script("build_bundle")
     shipped = [p.relative_to(bundle.PACKAGE.parent).as_posix() for p in bundle.package_files()]
 
     path = tmp_path / "kl.py"
@@ -136,28 +114,27 @@ def _same(got, want):
 
 
 def _replay(run):
-    lab.reset(**run["settings"])
-    while lab.status()["step"] < run["step"]:
-        lab.advance(ms=60000, max_steps=run["step"] - lab.status()["step"])
-    assert lab.status()["step"] == run["step"]
+    session.reset(**run["settings"])
+    while session.status()["step"] < run["step"]:
+        session.advance(ms=60000, max_steps=run["step"] - session.status()["step"])
+    assert session.status()["step"] == run["step"]
 
 
 @pytest.fixture
 def keep_lab():
     """Put back the lab session a replay replaces, for the tests that follow."""
-    saved = lab._lab if HAS_LAB else None
+    saved = session._lab
     yield
-    if HAS_LAB:
-        lab._lab = saved
+    session._lab = saved
 
 
 def _run_and_compare(name, params, run, tmp_path):
     """Run the exported script standalone; its PNG and printout match this process's,
     drawn in this process's current theme."""
-    want = widgets.WIDGETS[name](**params)
-    want_pixels = imread(io.BytesIO(figures.png_bytes(want["image"])))
+    want = widgets.run(name, **params)
+    want_pixels = imread(io.BytesIO(agg.png_bytes(want["image"])))
 
-    theme = figures.get_theme()
+    theme = plotting.get_theme()
     path = tmp_path / export.filename(name, params, run, theme)
     text = export.script(name, params, run, theme)
     path.write_text(text, encoding="utf-8")
@@ -205,9 +182,9 @@ def test_script_multiplies_as_the_page_did(tmp_path, blas):
 
 @pytest.fixture
 def dark():
-    figures.set_theme("dark")
+    plotting.set_theme("dark")
     yield
-    figures.set_theme("light")
+    plotting.set_theme("light")
 
 
 @pytest.mark.parametrize("name, params", [("kl", {"mu": 1.5, "sigma": 0.8}), ("generate", {"n": 4, "seed": 5})])
@@ -219,13 +196,16 @@ def test_script_draws_in_the_theme_it_was_exported_in(name, params, tmp_path, da
 
 
 def test_export_knows_the_figures_themes():
-    assert export.THEMES == tuple(figures.THEMES)
-    for theme in ["sepia", "", None, "Dark"]:
-        with pytest.raises(ValueError, match="^theme must be one of 'light', 'dark'; got "):
+    for theme in plotting.THEMES:
+        assert f"\nTHEME = {theme!r}\n" in export.script("kl", {}, theme=theme)
+    for theme in ["sepia", "", "Dark", 1]:
+        with pytest.raises(ValueError, match="^theme must be one of light, dark, got "):
             export.script("kl", {}, theme=theme)
+    assert "\nTHEME = 'light'\n" in export.script("kl", {}, theme=None)  # None: the current theme
     assert export.filename("kl", {"mu": 1.0}, theme="dark") == "elbo-lab-kl-mu1-dark.py"
-    assert export.call("script", {"name": "kl", "params": {}, "theme": "sepia"})["error"].startswith(
-        "theme must be one of ")
+    out = door.handle("export", "download", {"name": "kl", "params": {}, "theme": "sepia"})
+    assert out["ok"] is False and out["param"] == "theme"
+    assert out["error"] == "theme must be one of light, dark, got 'sepia'"
 
 
 def test_script_writes_where_it_is_told(tmp_path):
@@ -252,7 +232,7 @@ def test_filename():
 
 
 @pytest.mark.parametrize("fn", [export.source, lambda n: export.script(n, {})])
-@pytest.mark.parametrize("name", ["nope", "", None, "WIDGETS", "_draw"])
+@pytest.mark.parametrize("name", ["nope", "", None, "FIGURES", "run", "toy_axes", "__init__"])
 def test_unknown_figure(fn, name):
     with pytest.raises(ValueError, match="^unknown figure "):
         fn(name)
@@ -272,7 +252,7 @@ def test_params_must_be_json_scalars(params):
                                           ("latent", {"classes": "1x"}),
                                           ("generate", {"n": 65})])
 def test_params_the_widget_rejects(name, params):
-    message = widgets.call(name, params)["error"]
+    message = door.handle("figure", name, params)["error"]
     with pytest.raises(ValueError) as info:
         export.script(name, params)
     assert str(info.value) == message
@@ -283,7 +263,6 @@ def test_replay_only_for_the_lab():
         export.script("kl", {}, lab_replay=LAB_RUN)
 
 
-@needs_lab
 @pytest.mark.parametrize("replay", [
     None, [], {"settings": DEFAULTS}, {"step": 3},
     {"settings": {"beta": 1.0}, "step": 3},
@@ -300,24 +279,27 @@ def test_bad_replays(replay):
         export._check_replay(replay)
 
 
-@needs_lab
 def test_a_status_is_a_replay():
     status = dict(LAB_RUN, epoch=2, done=False, version=7)
     assert export._check_replay(status) == LAB_RUN
     assert export._check_replay(dict(LAB_RUN, step=36))["step"] == 36  # the end of the run
 
 
-def test_call_never_raises():
-    out = export.call("source", {"name": "kl"})
-    assert out == export.source("kl")
-    out = export.call("script", {"name": "kl", "params": {"mu": 1.5, "sigma": 0.6}})
-    assert out["filename"] == "elbo-lab-kl-mu1.5-sigma0.6.py"
-    assert out["text"] == export.script("kl", {"mu": 1.5, "sigma": 0.6})
+def test_the_door_answers_export_requests_and_never_raises():
+    out = door.handle("export", "source", {"name": "kl"})
+    assert out == {"ok": True, "result": export.source("kl")}
+    out = door.handle("export", "download", {"name": "kl", "params": {"mu": 1.5, "sigma": 0.6}})
+    assert out["ok"] is True
+    assert out["result"]["filename"] == "elbo-lab-kl-mu1.5-sigma0.6.py"
+    assert out["result"]["text"] == export.script("kl", {"mu": 1.5, "sigma": 0.6})
     for action, params in [("source", {"name": "nope"}), ("source", {}), ("source", None),
-                           ("script", {"name": "kl", "params": {"sigma": -1.0}}),
-                           ("script", {"name": "kl", "params": [1]}),
-                           ("script", {"name": "kl", "params": {}, "lab_replay": LAB_RUN}),
-                           ("script", {"params": {}}), ("bogus", {}), ("script", 3)]:
-        out = export.call(action, params)
-        assert set(out) == {"error"} and isinstance(out["error"], str), (action, params)
-    assert export.call("source", {"name": "nope"})["error"].startswith("unknown figure ")
+                           ("download", {"name": "kl", "params": {"sigma": -1.0}}),
+                           ("download", {"name": "kl", "params": [1]}),
+                           ("download", {"name": "kl", "params": {}, "lab_replay": LAB_RUN}),
+                           ("download", {"params": {}}), ("bogus", {}), ("download", 3),
+                           ("script", {"name": "kl", "params": {}})]:
+        out = door.handle("export", action, params)
+        assert set(out) == {"ok", "error", "param", "bug"}, (action, params)
+        assert out["ok"] is False and out["bug"] is False, (action, params, out)
+        assert isinstance(out["error"], str), (action, params)
+    assert door.handle("export", "source", {"name": "nope"})["error"].startswith("unknown figure ")

@@ -12,10 +12,11 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from playwright.sync_api import expect
-
-from conftest import READY_TIMEOUT_MS, WAIT_TIMEOUT_MS, wait_ready
-from elbo_lab import lab
 from test_browser_article import canvas_digest, page_format, set_range
+
+from elbo_lab import session, widgets
+
+from harness import READY_TIMEOUT_MS, ROOT, WAIT_TIMEOUT_MS, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -110,8 +111,8 @@ def test_train_watch_pause_reset_and_the_true_posterior(lab_page, site):
     expect(page.locator("#labc-epoch")).to_have_text("0")
     expect(page.locator("#lab-train")).to_have_text("Train")
     assert step(page) == 0
-    lab.reset()
-    native = lab.lab_posterior(digit=7)["values"]
+    session.reset()
+    native = widgets.run("lab_posterior", digit=7)["values"]
     for key, element_id in (("log_px_grid", "labp-logpx"), ("elbo", "labp-elbo"),
                             ("kl_grid", "labp-kl"), ("label", "labp-label")):
         element = page.locator(f"#{element_id}")
@@ -139,10 +140,10 @@ def test_same_seed_same_curves_and_the_link_reproduces_the_run(lab_page, site, b
     expect(page.locator("#labc-elbo")).to_have_text(first_elbo)
 
     # and close to the same run done natively (float32; the browser multiplies with BLAS)
-    lab.reset(seed=3, epochs=6)
-    while not lab.status()["done"]:
-        lab.advance(ms=1000)
-    native = lab.lab_curves()["values"]["test_neg_elbo"]
+    session.reset(seed=3, epochs=6)
+    while not session.status()["done"]:
+        session.advance(ms=1000)
+    native = widgets.run("lab_curves")["values"]["test_neg_elbo"]
     assert float(first) == pytest.approx(native, abs=0.05)
 
     # a shared link restores the settings and reproduces the run
@@ -185,7 +186,7 @@ def test_collapse_preset_and_bad_settings(lab_page, site):
 
 def test_training_starts_from_a_file_url(lab_page):
     page = lab_page
-    open_lab(page, (__import__("harness").ROOT / "index.html").as_uri())
+    open_lab(page, (ROOT / "index.html").as_uri())
     page.locator("#lab-train").click()
     wait_step_above(page, 24)  # two epochs
     expect(page.locator("#labc-epoch")).not_to_have_text("0")
