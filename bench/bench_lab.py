@@ -24,10 +24,11 @@ import statistics
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "browser"))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "py"))
-import harness  # noqa: E402
-from bench_page import pct  # noqa: E402
+from bench_page import pct
+
+import harness
 
 BUDGETS = {"slider -> pixels during training, median": 30, "slider -> pixels during training, p95": 50}
 
@@ -60,7 +61,7 @@ MOVES_JS = """async () => {
         slider.value = String(-2 + 4 * ((i * 37) % 50) / 49);
         slider.dispatchEvent(new Event('input', { bubbles: true }));
         let hit;
-        while (!(hit = paints.slice(n).find(p => p.key === 'kl')))
+        while (!(hit = paints.slice(n).find(p => p.key === 'kl' && p.image)))
             await new Promise(r => requestAnimationFrame(r));
         lat.push(hit.painted - t);
         await new Promise(r => setTimeout(r, 40));
@@ -94,10 +95,11 @@ def main():
     ap.add_argument("--seconds", type=float, default=6.0, help="length of each rate window")
     args = ap.parse_args()
 
-    from elbo_lab import vae
     from playwright.sync_api import sync_playwright
 
-    target = vae.load_pretrained("beta1").meta["test_neg_elbo"]
+    from elbo_lab import pretrained
+
+    target = pretrained.load_pretrained("beta1").meta["test_neg_elbo"]
     cdn = harness.cdn_server(harness.default_mounts())
     site = harness.static_server()
     url = f"http://127.0.0.1:{site.server_port}/index.html"

@@ -13,10 +13,14 @@
     show the seed-to-seed spread.
 
 (b), the step inside Pyodide, is timed in the browser harness; time
-``elbo_lab.vae.train_step(model, opt, x, eps, beta)`` there.
+``elbo_lab.training.train_step(model, opt, x, eps, beta)`` there
+(bench/bench_vae_pyodide.py).
 
     python bench/bench_vae_native.py            # full run, about 2 minutes
     python bench/bench_vae_native.py --quick    # smoke run, seconds
+
+PyTorch is optional (``pip install torch==2.13.0``): without it only the numpy
+rows are printed, and the numpy -ELBO is computed with numpy.
 """
 
 import argparse
@@ -34,14 +38,19 @@ import platform  # noqa: E402
 import time  # noqa: E402
 
 import numpy as np  # noqa: E402
-import torch  # noqa: E402
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from elbo_lab import data, vae  # noqa: E402
+from elbo_lab import data, training, vae  # noqa: E402
 from elbo_lab.optim import Adam  # noqa: E402
-from torch_reference import TorchVAE, neg_elbo, train_like_numpy  # noqa: E402
 
-torch.set_num_threads(args.threads)
+try:
+    import torch
+except ImportError:  # optional: the numpy half still runs
+    torch = None
+else:
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from torch_reference import TorchVAE, neg_elbo, train_like_numpy
+
+    torch.set_num_threads(args.threads)
 try:
     from threadpoolctl import threadpool_info, threadpool_limits
 
@@ -65,7 +74,7 @@ def numpy_stepper(X, dtype):
     opt = Adam(model.params)
     x = X[:128].astype(dtype)
     eps = np.random.default_rng(0).standard_normal((128, 2)).astype(dtype)
-    return lambda: vae.train_step(model, opt, x, eps, 1.0)
+    return lambda: training.train_step(model, opt, x, eps, 1.0)
 
 
 def torch_stepper(X, dtype, **adam_kwargs):
@@ -88,11 +97,14 @@ def bench_step(X_train):
     contenders = {
         "numpy float64 (default)": numpy_stepper(X_train, np.float64),
         "numpy float32": numpy_stepper(X_train, np.float32),
-        "torch float32, Adam default": torch_stepper(X_train, torch.float32),
-        "torch float32, Adam fused": torch_stepper(X_train, torch.float32, fused=True),
-        "torch float64, Adam default": torch_stepper(X_train, torch.float64),
-        "torch float64, Adam fused": torch_stepper(X_train, torch.float64, fused=True),
     }
+    if torch is not None:
+        contenders.update({
+            "torch float32, Adam default": torch_stepper(X_train, torch.float32),
+            "torch float32, Adam fused": torch_stepper(X_train, torch.float32, fused=True),
+            "torch float64, Adam default": torch_stepper(X_train, torch.float64),
+            "torch float64, Adam fused": torch_stepper(X_train, torch.float64, fused=True),
+        })
     for step in contenders.values():  # warm up
         time_steps(step, 50)
     times = {name: [] for name in contenders}
@@ -102,10 +114,13 @@ def bench_step(X_train):
     med = {name: float(np.median(np.concatenate(t))) * 1e3 for name, t in times.items()}
     print(f"\n(a) train step, batch 128, 64-256-2 relu, Bernoulli loss, Adam: "
           f"median of {rounds * per_round} steps, interleaved")
-    print(f"    threads: torch {torch.get_num_threads()}; numpy BLAS: {blas}")
+    print(f"    threads: torch {torch.get_num_threads() if torch else '(not installed)'}; numpy BLAS: {blas}")
     print(f"    {'':34s} {'ms/step':>8s}")
     for name, ms in med.items():
         print(f"    {name:34s} {ms:8.3f}")
+    if torch is None:
+        print("    no torch: the ratios to PyTorch need `pip install torch==2.13.0`", flush=True)
+        return
     best = {p: min(ms for n, ms in med.items() if n.startswith(f"torch {p}")) for p in ("float32", "float64")}
     print("    ratios numpy / fastest torch (budget <= 0.8):")
     pairs = [("numpy float64 (default)", "float32"), ("numpy float64 (default)", "float64"),
@@ -113,6 +128,12 @@ def bench_step(X_train):
     for np_name, tp in pairs:
         ratio = med[np_name] / best[tp]
         print(f"      {np_name:26s} / torch {tp}: {ratio:5.2f}  {'ok' if ratio <= 0.8 else 'OVER BUDGET'}")
+
+
+def numpy_neg_elbo(model, X, eps_draws):
+    """Mean test -ELBO over the rows of X and the given eps draws, computed in numpy."""
+    stats = [model.loss(X, eps) for eps in eps_draws]
+    return float(np.mean([s["recon"] + s["kl"] for s in stats]))
 
 
 def bench_elbo(X_train, X_test):
@@ -124,11 +145,14 @@ def bench_elbo(X_train, X_test):
         row = {"seed": seed}
         model = vae.VAE(seed=seed)
         init = vae.VAE(seed=seed)
-        for r in vae.train(model, X_train, checkpoints[-1], seed=seed):
+        for r in training.train(model, X_train, checkpoints[-1], seed=seed):
             if r["epoch"] in checkpoints:
+                if torch is None:
+                    row[("numpy", r["epoch"])] = numpy_neg_elbo(model, X_test, eps_draws)
+                    continue
                 t = TorchVAE(model, dtype=torch.float64)  # evaluate in torch too: same numbers
                 row[("numpy", r["epoch"])] = neg_elbo(t, X_test, eps_draws)
-        for label, dtype in (("torch32", torch.float32), ("torch64", torch.float64)):
+        for label, dtype in (() if torch is None else (("torch32", torch.float32), ("torch64", torch.float64))):
             tmodel = TorchVAE(init, dtype=dtype)
             for epoch in train_like_numpy(tmodel, X_train, checkpoints[-1], seed=seed):
                 if epoch in checkpoints:
@@ -137,6 +161,13 @@ def bench_elbo(X_train, X_test):
     print(f"\n(c) test -ELBO, nats per example (360 test digits, mean over 10 fixed eps draws), "
           f"after {checkpoints[0]} / {checkpoints[1]} epochs")
     print("    identical init, shuffles and eps per batch for numpy and torch; Adam 1e-3, batch 128, beta 1")
+    if torch is None:
+        print("    no torch: numpy only")
+        print(f"    {'seed':>4s} {'epochs':>6s} {'numpy f64':>10s}")
+        for row in rows:
+            for e in checkpoints:
+                print(f"    {row['seed']:4d} {e:6d} {row[('numpy', e)]:10.3f}")
+        return
     print(f"    {'seed':>4s} {'epochs':>6s} {'numpy f64':>10s} {'torch f32':>10s} {'torch f64':>10s} "
           f"{'np - t32':>9s} {'np - t64':>9s}")
     worst = 0.0
@@ -154,7 +185,8 @@ def bench_elbo(X_train, X_test):
 
 
 def main():
-    print(f"python {platform.python_version()}, numpy {np.__version__}, torch {torch.__version__}, "
+    print(f"python {platform.python_version()}, numpy {np.__version__}, "
+          f"torch {torch.__version__ if torch else 'not installed'}, "
           f"{platform.machine()}, {os.cpu_count()} cpus" + ("  [--quick]" if args.quick else ""))
     X_train, _, X_test, _ = data.load_split()
     bench_step(X_train)

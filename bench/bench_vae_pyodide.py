@@ -2,7 +2,7 @@
 """Time the VAE train step inside Pyodide in Chromium (local mirror). Prints; never fails.
 
 One step = forward, backward and Adam on a batch of 128, architecture
-64-256-2, as ``elbo_lab.vae.train_step``. Reported for each matmul backend
+64-256-2, as ``elbo_lab.training.train_step``. Reported for each matmul backend
 ("numpy" = ``@``, "blas" = scipy.linalg.blas gemm) and dtype, as the median
 (and p90) of many steps after a warm-up, all in one page.
 
@@ -14,15 +14,16 @@ import json
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-import harness  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "browser"))
+import harness
 
 BUDGET_MS = 3.0  # DESIGN.md: VAE train step in Chromium, batch 128, 64-256-2
 
 CODE = """
 import json, time
 import numpy as np
-from elbo_lab import data, layers, optim, vae
+from elbo_lab import data, layers, optim, training, vae
+import elbo_lab.fastblas  # installs scipy's gemm, so that the "blas" backend exists
 
 X, _ = data.load_digits()
 rng = np.random.default_rng(0)
@@ -35,12 +36,12 @@ for dtype in (np.float64, np.float32):
         batches = [(X[rng.choice(len(X), 128, replace=False)].astype(dtype),
                     rng.standard_normal((128, 2)).astype(dtype)) for _ in range(8)]
         for i in range(20):  # warm-up
-            vae.train_step(model, opt, *batches[i % 8])
+            training.train_step(model, opt, *batches[i % 8])
         times = []
         for i in range(STEPS):
             x, eps = batches[i % 8]
             t = time.perf_counter()
-            vae.train_step(model, opt, x, eps)
+            training.train_step(model, opt, x, eps)
             times.append((time.perf_counter() - t) * 1e3)
         times.sort()
         out[f"{np.dtype(dtype).name}/{backend}"] = {

@@ -11,6 +11,7 @@ on binarised pixels (``F.binary_cross_entropy_with_logits``, which equals
 import numpy as np
 import torch
 import torch.nn.functional as F
+
 from elbo_lab import vae
 
 __all__ = ["TorchVAE", "neg_elbo", "train_like_numpy"]
@@ -61,7 +62,7 @@ def neg_elbo(tmodel, X, eps_draws):
 
 def train_like_numpy(tmodel, X, epochs, batch_size=128, lr=1e-3, beta=1.0, seed=0,
                      adam_kwargs=None):
-    """Train exactly as ``vae.train`` does: the same shuffles and eps, from the same
+    """Train exactly as ``training.train`` does: the same shuffles and eps, from the same
     ``np.random.default_rng(seed)`` stream. Yields the epoch number after each epoch."""
     dtype = next(tmodel.parameters()).dtype
     opt = torch.optim.Adam(tmodel.parameters(), lr=lr, **(adam_kwargs or {}))

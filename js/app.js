@@ -1,5 +1,5 @@
 /* ELBO Lab: boot, the staged progress bar, the error panel, and the generic
- * binding of the widget table (js/widgets.js) to the page. Classic script. */
+ * binding of the generated table of figures (js/figures.js) to the page. Classic script. */
 (function () {
   "use strict";
   const ELBO = window.ELBO;
@@ -220,41 +220,44 @@
     return params;
   }
 
+  /* Bind one row of the generated table (js/figures.js) to its figure: the element
+   * data-widget="<key>", its canvas, and its outputs data-show="<value key>". */
   function bindWidget(row, bridge) {
-    const figure = $(row.show.image || Object.values(row.show)[0]).closest("figure, .widget");
+    const figure = document.querySelector(`[data-widget="${row.key}"]`);
     const errorBox = figure.querySelector(".widget-error");
     const summary = figure.querySelector(".widget-summary");
+    const canvas = figure.querySelector(".plot canvas");
+    const outputs = [...figure.querySelectorAll("output[data-show]")];
     const marked = new Set();  // performance marks already set: "live" (numbers), "drawn"
     let lastInput = 0;
 
     /* Paint an answer; on an error keep the last good figure and numbers,
-     * show the message, and mark the control it names as invalid. */
+     * show the message, and mark the control of the parameter it names. */
     function onResult(err, result, inputAt) {
       if (err && err.superseded) return;  // a newer call for this widget took its place
       for (const [name, id] of Object.entries(row.params)) {
-        const bad = err && err.message.startsWith(name + " ");
         const box = controlKind($(id)) === "range" ? $(id + "-num") : $(id);
-        box.setAttribute("aria-invalid", bad ? "true" : "false");
+        box.setAttribute("aria-invalid", err && err.param === name ? "true" : "false");
       }
       if (err) {
-        errorBox.textContent = err.message;
+        errorBox.textContent = err.bug ? `${err.message} (a fault in the page: please report it)`
+                                       : err.message;
         errorBox.hidden = false;
         return;
       }
       errorBox.hidden = true;
-      for (const [key, id] of Object.entries(row.show)) {
-        const el = $(id);
-        const value = key === "image" ? result.image : result.values[key];
-        if (key === "image") { if (value) paintImage(el, value); }
-        else if (typeof value === "boolean") {
+      for (const el of outputs) {
+        const value = result.values[el.dataset.show];
+        if (typeof value === "boolean") {
           el.textContent = value ? (el.dataset.true || "yes") : (el.dataset.false || "no");
           el.classList.toggle("fails", !value);
         } else if (typeof value === "number" && el.dataset.digits !== "int") {
           el.textContent = value.toFixed(Number(el.dataset.digits || 3)).replace(/^-(0\.0*)$/, "$1");
         } else el.textContent = String(value);
       }
+      if (canvas && result.image) paintImage(canvas, result.image);
       if (summary && result.summary) summary.textContent = result.summary;
-      if (row.show.image) figure.classList.toggle("awaiting-plot", !result.image);
+      if (canvas) figure.classList.toggle("awaiting-plot", !result.image);
       requestAnimationFrame(() => {
         metrics.paints.push({ key: row.key, input: inputAt, painted: performance.now(),
                               pyMs: result.ms, image: !!result.image });
@@ -274,16 +277,14 @@
       if (!bridge.callable) return;  // every widget is refreshed once Python can answer
       const params = rowParams(row);
       const inputAt = lastInput;
-      bridge.request(row.key, row.call, params, (err, result) => {
+      bridge.request(row.key, row.key, params, (err, result) => {
         onResult(err, result, inputAt);
         if (opts.after) opts.after(err, result);
       }, opts.background);
     }
 
-    const changed = () => { lastInput = performance.now(); update(); };
-    for (const id of Object.values(row.params)) {
-      listen(id, changed);
-      listen(id, () => permalink.follow(id));
+    for (const id of Object.values(row.params)) {  // one listener per control and row
+      listen(id, () => { lastInput = performance.now(); permalink.follow(id); update(); });
     }
     return update;
   }
@@ -337,38 +338,42 @@
         .forEach((key) => updates.get(key)({ background: true }));
     };
     let lab = null;
-    const sendTheme = (name) => bridge.send({ theme: name });
-    const bridge = new ELBO.Bridge((type, detail) => {
-      if (type === "stage") loader.stage(detail);
-      else if (type === "callable") {  // numbers go live
+    const sendTheme = (name) => bridge.send({ op: "theme", name: name });
+    const events = {  // what the page does on each of the bridge's events
+      stage: (detail) => loader.stage(detail),
+      callable: () => {  // numbers go live
         sendTheme(ELBO.theme.current()).catch(() => {});
         const labKeys = new Set(lab ? lab.keys : []);
         refreshAll((key) => !labKeys.has(key));  // the lab's figures wait for its run: below
-        bridge.send({ plotting: true, background: true }).catch(() => {});  // then matplotlib
+        bridge.send({ op: "plotting", name: "start", background: true }).catch(() => {});  // then matplotlib
         if (lab) { lab.onCallable(); lab.enable(true); }  // starts the run, then draws its figures
-      } else if (type === "ready") {  // and now figures too
+      },
+      ready: () => {  // and now figures too
         loader.ready();
         performance.mark("elbo:ready");
         refreshAll();
-      } else if (type === "fatal") {
+      },
+      fatal: (detail) => {
         loader.fail(detail);
         if (lab) lab.enable(false);
-      } else if (type === "lab" && lab) lab.onEvent(detail);
-    });
+      },
+      lab: (detail) => { if (lab) lab.onEvent(detail); },
+    };
+    const bridge = new ELBO.Bridge((type, detail) => events[type](detail));
     ELBO.theme.listeners.push((name) => {  // Python redraws every figure in the new colours
       if (bridge.callable) sendTheme(name).then(() => refreshAll(), () => {});
     });
-    const ids = new Set(ELBO.WIDGETS.flatMap((row) => Object.values(row.params)));
-    if (ELBO.LAB_SETTINGS) Object.values(ELBO.LAB_SETTINGS).forEach((id) => { if ($(id)) ids.add(id); });
+    const ids = new Set(ELBO.FIGURES.flatMap((row) => Object.values(row.params)));
+    Object.values(ELBO.LAB_SETTINGS).forEach((id) => { if ($(id)) ids.add(id); });
     permalink.load([...ids]);
-    const labIds = ELBO.LAB_SETTINGS ? Object.values(ELBO.LAB_SETTINGS) : [];
+    const labIds = Object.values(ELBO.LAB_SETTINGS);
     const tools = {
       bridge: bridge,
       params: rowParams,
       controlIds: (row) => [...Object.values(row.params), ...(row.lab ? labIds : [])],
       labReplay: () => (lab && lab.status ? { settings: lab.status.settings, step: lab.status.step } : null),
     };
-    for (const row of ELBO.WIDGETS) {
+    for (const row of ELBO.FIGURES) {
       const update = bindWidget(row, bridge);
       const figure = document.querySelector(`[data-widget="${row.key}"]`);
       if (figure && inScope(figure)) {
@@ -387,7 +392,7 @@
           box.setAttribute("aria-invalid", bad ? "true" : "false");
         },
         setUrl: (entries) => permalink.set(entries),
-      }, ELBO.WIDGETS.filter((row) => updates.has(row.key)));
+      }, ELBO.FIGURES.filter((row) => updates.has(row.key)));
     }
     const toggle = $("theme-toggle");
     if (toggle) {

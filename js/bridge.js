@@ -1,7 +1,9 @@
 /* ELBO Lab: the page's side of the worker. Classic script (file:// forbids modules).
  *
  * - starts the Pyodide worker (a data: URL module worker) and reports its staged loading;
- * - gives every call a request id and resolves it from the worker's answer;
+ * - gives every request ({op, name, params}: see py/elbo_lab/door.py) an id, and
+ *   resolves it from the worker's answer; a refusal rejects with an Error that
+ *   carries the parameter it names (err.param) and whether it is a bug (err.bug);
  * - latest wins per widget: while a call is in flight, newer parameters replace
  *   each other and only the newest is sent when the answer arrives.
  */
@@ -47,9 +49,28 @@
     { key: "ready", label: "ready", expectMs: 0 },
   ];
 
+  /* The worker's events (worker.js lists them), each passed on to the page's onEvent. */
+  const EVENTS = {
+    stage(msg) {
+      if (msg.state === "start") this.currentStage = msg.stage;
+      this.onEvent("stage", msg);
+      if (msg.stage === "code" && msg.state === "done") {
+        this.callable = true;
+        this.onEvent("callable", {});
+      }
+    },
+    ready() {
+      this.ready = true;
+      this.onEvent("ready", {});
+    },
+    fatal(msg) { this.onEvent("fatal", msg); },
+    lab(msg) { this.onEvent("lab", msg); },
+  };
+
   class Bridge {
     constructor(onEvent) {
       this.onEvent = onEvent;  // (type, detail) for "stage", "callable", "ready", "fatal", "lab"
+      this.events = EVENTS;
       this.nextId = 1;
       this.waiting = new Map();  // id -> {resolve, reject}
       this.slots = new Map();  // widget key -> {busy, pending}
@@ -91,35 +112,26 @@
       this.slots.clear();
     }
 
+    /* Every message from the worker, dispatched by one table: an answer (it has an id)
+     * settles its request; an event (type) goes to the page's handler of that type. */
     receive(msg) {
-      if (msg.type === "stage") {
-        if (msg.state === "start") this.currentStage = msg.stage;
-        this.onEvent("stage", msg);
-        if (msg.stage === "code" && msg.state === "done") {
-          this.callable = true;
-          this.onEvent("callable", {});
-        }
-      } else if (msg.type === "ready") {
-        this.ready = true;
-        this.onEvent("ready", {});
-      } else if (msg.type === "fatal") {
-        this.onEvent("fatal", msg);
-      } else if (msg.type === "lab") {
-        this.onEvent("lab", msg);
-      } else if (msg.id !== undefined) {
-        const entry = this.waiting.get(msg.id);
-        if (!entry) return;
-        this.waiting.delete(msg.id);
-        if (msg.ok) entry.resolve(msg.result);
-        else {
-          const err = new Error(msg.error);
-          if (msg.superseded) err.superseded = true;
-          entry.reject(err);
-        }
+      if (msg.id !== undefined) return this.settle(msg);
+      const handler = this.events[msg.type];
+      if (handler) handler.call(this, msg);
+    }
+
+    settle(msg) {
+      const entry = this.waiting.get(msg.id);
+      if (!entry) return;
+      this.waiting.delete(msg.id);
+      if (msg.ok) entry.resolve(msg.result);
+      else {
+        entry.reject(Object.assign(new Error(msg.error), {
+          param: msg.param || null, bug: !!msg.bug, superseded: !!msg.superseded }));
       }
     }
 
-    /* One message, one promise. */
+    /* One request, one promise: {op, name, params} plus background and key. */
     send(message) {
       if (!this.worker) return Promise.reject(new Error("Python is not running"));
       const id = this.nextId++;
@@ -133,12 +145,12 @@
      * refreshes) wait in the worker until the reader's own calls are done, and a
      * reader's call for the same widget key supersedes a queued background one. */
     call(name, params, background, key) {
-      return this.send({ call: name, params: params, background: !!background, key: key });
+      return this.send({ op: "figure", name: name, params: params, background: !!background, key: key });
     }
 
-    /* The training lab: "reset", "train", "pause", "epochs", "status", "presets". */
+    /* The training lab (session.ACTIONS): "reset", "train", "pause", "epochs", "status", "presets". */
     lab(action, params, background) {
-      return this.send({ lab: action, params: params || {}, background: !!background });
+      return this.send({ op: "lab", name: action, params: params || {}, background: !!background });
     }
 
     /* Is a call for this widget in flight? */

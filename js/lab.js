@@ -5,7 +5,7 @@
  * Reset, the settings, the presets, the progress line, the settings in the URL,
  * and how often the lab's figures are refreshed while it trains.
  *
- * Figures. The lab's figures are ordinary rows of the widget table (js/widgets.js,
+ * Figures. The lab's figures are ordinary rows of the table of figures (js/figures.js,
  * `lab: true`). While training, the ones on screen are refreshed as background
  * calls (the worker serves the reader's own calls first), at most as often as
  * keeps their drawing under REFRESH_SHARE of the worker's time.
@@ -20,8 +20,7 @@
   "use strict";
   const $ = (id) => document.getElementById(id);
 
-  const SETTINGS = { beta: "lab-beta", lr: "lab-lr", warmup: "lab-warmup", z_dim: "lab-zdim",
-                     seed: "lab-seed", epochs: "lab-epochs" };
+  const SETTINGS = window.ELBO.LAB_SETTINGS;  // setting -> control id (js/figures.js, generated)
   const REFRESH_MIN_MS = 250;  // never refresh figures more often than this
   const REFRESH_MIN_CALM_MS = 1000;  // nor than this, for readers who ask for less motion
   const calm = window.matchMedia("(prefers-reduced-motion: reduce)");
@@ -297,7 +296,7 @@
       const message = String((err && err.message) || err);
       $("lab-error").textContent = message;
       $("lab-error").hidden = false;
-      const named = Object.keys(SETTINGS).find((name) => message.startsWith(name + " "));
+      const named = err && err.param && SETTINGS[err.param] ? err.param : null;
       if (named) {  // mark the setting it names; other messages leave the marks as they are
         for (const [name, id] of Object.entries(SETTINGS)) this.ui.invalid(id, name === named);
       }

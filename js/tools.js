@@ -192,9 +192,9 @@
     tools.querySelector('[data-tool="export"]').addEventListener("click", () => {
       if (!ui.bridge.callable) { status.textContent = "Python is still loading; try again in a moment."; return; }
       status.textContent = "Writing the script…";
-      const params = { name: row.call, params: ui.params(row) };
+      const params = { name: row.key, params: ui.params(row) };
       if (row.lab) params.lab_replay = ui.labReplay();
-      ui.bridge.send({ export: "script", params: params }).then((result) => {
+      ui.bridge.send({ op: "export", name: "download", params: params }).then((result) => {
         download(result.filename, result.text);
         status.textContent = `Downloaded ${result.filename}: run it with python3 (numpy, scipy and matplotlib).`;
       }, fail);
@@ -203,10 +203,9 @@
     details.addEventListener("toggle", () => {
       if (!details.open || details.dataset.loaded) return;
       if (!ui.bridge.callable) { details.querySelector("code").textContent = "Python is still loading."; return; }
-      ui.bridge.send({ export: "source", params: { name: row.call } }).then((result) => {
+      ui.bridge.send({ op: "export", name: "source", params: { name: row.key } }).then((result) => {
         details.dataset.loaded = "1";
-        details.querySelector("code").textContent =
-          result.widget + (result.figure ? "\n\n# ---- figures.py ----\n\n" + result.figure : "");
+        details.querySelector("code").textContent = `# ${result.path}\n\n${result.source}`;
       }, (err) => { details.querySelector("code").textContent = String(err.message || err); });
     });
     const anchor = figure.querySelector(".widget-summary");

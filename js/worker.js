@@ -7,56 +7,52 @@
  *     module worker from a blob: URL, but accepts a module worker from a data: URL.
  * So it must be self-contained: no closures over page code.
  *
- * Protocol (page -> worker):
- *   {type: "init", base, packages, bundle}
- *                                         load Pyodide's core from `base` (pinned by
- *                                         PYODIDE_SRI) and its packages from
- *                                         `packages`, unpack our sources
- *   {id, call, params, background, key}   run elbo_lab.widgets.call(call, params); a
- *                                         reader's call (not background) for a widget
- *                                         key drops that key's queued background calls,
- *                                         answered {id, ok: false, superseded: true}
- *   {id, lab: action, params}             the training lab: "reset" (params: settings),
- *                                         "train", "pause", "epochs" (params: {epochs}),
- *                                         "status", "presets"
- *   {id, export: action, params}          elbo_lab.export.call: "source" | "script"
- *                                         (a script is in the current theme)
- *   {id, theme}                           "light" | "dark": the figures' colours
- *   {id, plotting: true}                  load matplotlib (stage "plotting"), then
- *                                         post {type: "ready"}; sent by the page
- *                                         after its first calls
- * Any message may carry background: true (see Scheduling).
- * (worker -> page):
- *   {type: "stage", stage, state, ms}     state: "start" | "done"
- *   stages: core, numpy, code (calls are served from here on), plotting
+ * Requests. The page sends {id, op, name, params} (plus background and key, see
+ * Scheduling); every one is answered {id, ok: true, result} or {id, ok: false,
+ * error, param, bug}. The requests, their ops and answers are defined once, in
+ * py/elbo_lab/door.py: the worker hands each to elbo_lab.door.handle, the one door
+ * into Python, through HANDLERS below. Three ops need the worker too:
+ *   "lab"       "train" loads scipy's BLAS on first use and starts the training
+ *               loop; "pause" and "reset" stop it (then Python answers)
+ *   "plotting"  "start" loads matplotlib (the stage "plotting"), then posts
+ *               {type: "ready"}; the page sends it after its first calls
+ *   "theme"     remembered, so an exported script draws in the reader's colours
+ *
+ * Other messages (page -> worker): {type: "init", base, packages, bundle}: load
+ * Pyodide's core from `base` (pinned by PYODIDE_SRI) and its packages from
+ * `packages`, unpack our sources. (worker -> page):
+ *   {type: "stage", stage, state, ms}     state: "start" | "done"; stages: core,
+ *                                         numpy, code (requests are served from
+ *                                         here on), plotting
  *   {type: "ready"} (figures can be drawn) | {type: "fatal", stage, message}
- *   {id, ok: true, result} | {id, ok: false, error}
  *   {type: "lab", event, ...}             "blas" (state start|done, ms), "progress"
  *                                         (status), "stopped" (status, reason), "error"
+ *
+ * Loading is not a request: at its stage the worker imports elbo_lab.door (code),
+ * elbo_lab.plotting.agg (plotting: it installs the drawing backend) and
+ * elbo_lab.fastblas (first Train: scipy's BLAS).
  *
  * Scheduling. Work is done one unit per task, and the worker returns to its
  * message loop between units, so a message that arrives mid-training is seen
  * within one unit. Order of preference: the reader's calls (slider moves),
  * then background calls (the lab's figure refreshes), then one training chunk
  * of about CHUNK_MS, except that training that has waited STARVE_MS goes first.
- * No SharedArrayBuffer is needed (nor available on file://).
+ * A reader's figure request for a key drops that key's queued background
+ * request (answered {id, ok: false, superseded: true}). No SharedArrayBuffer
+ * is needed (nor available on file://).
  */
 function elboWorkerMain() {
   "use strict";
   const CHUNK_MS = 15;  // one training chunk: the most a slider waits for training
   const STARVE_MS = 30;  // during a drag, a chunk at least this often (a third of the time)
   let pyodide = null;
-  let callWidget = null;
-  let labControl = null;
+  let door = null;  // elbo_lab.door.handle: the one door into Python
   let open = false;  // calls are served once our code is imported
   const interactive = [];  // the reader's calls, first come first served
   const background = [];  // the lab's figure refreshes: after the reader's calls
   let training = false;
   let wantTraining = false;  // Train pressed and not since paused or reset
   let blas = null;  // the promise of scipy's BLAS (loaded on the first Train)
-  let exporter = null;  // elbo_lab.export.call, imported on first use
-  let theme = "light";
-  let plotting = false;  // matplotlib is loaded
 
   function post(msg, transfer) { self.postMessage(msg, transfer || []); }
 
@@ -180,7 +176,7 @@ function elboWorkerMain() {
     });
     await stage("numpy", async () => {
       await pyodide.loadPackage("numpy", { messageCallback: () => {} });
-      pyodide.runPython("import numpy");  // the import is most of this stage's time
+      load("numpy");  // the import is most of this stage's time
     });
     await stage("code", async () => {
       const root = "/home/pyodide/elbo_src";
@@ -190,12 +186,10 @@ function elboWorkerMain() {
         const data = file.encoding === "base64" ? decodeBase64(file.data) : file.data;
         pyodide.FS.writeFile(full, data);
       }
-      pyodide.runPython(
-        "import sys\nsys.path.insert(0, " + JSON.stringify(root) + ")\n" +
-        "import elbo_lab.widgets, elbo_lab.lab");
-      // pyimport gives proxies of our own (attributes of a destroyed proxy die with it)
-      callWidget = pyodide.pyimport("elbo_lab.widgets").call;
-      labControl = pyodide.pyimport("elbo_lab.lab").control;
+      const path = pyodide.pyimport("sys").path;
+      path.insert(0, root);
+      path.destroy();
+      door = pyodide.pyimport("elbo_lab.door").handle;  // a proxy of our own: kept
     });
     // Numbers are live from here. matplotlib is loaded when the page asks
     // ({plotting}), which it does after queueing its first calls, so the first
@@ -204,35 +198,45 @@ function elboWorkerMain() {
     schedule();
   }
 
-  let plottingStarted = false;
-  function startPlotting() {
-    if (plottingStarted) return;
-    plottingStarted = true;
-    stage("plotting", async () => {
-      // calls are served between this load's awaits; figures are drawn once it is done
-      await pyodide.loadPackage("matplotlib", { messageCallback: () => {} });
-      pyodide.runPython("import os\nos.environ['MPLBACKEND'] = 'Agg'\n" +
-                        "import elbo_lab.widgets\nelbo_lab.widgets.enable_plotting()");
-      plotting = true;
-      applyTheme();
-    }).then(() => post({ type: "ready" }),
-            (err) => post({ type: "fatal", stage: "plotting", message: String(err.message || err) }));
+  /* Import a module for its effect (loading is not a request: see the top). */
+  function load(module) {
+    pyodide.pyimport(module).destroy();
   }
 
-  /* Run a Python function on plain JS params; convert its answer to plain JS
-   * once, here, and free every proxy. Python reports bad input as {error}. */
-  function runPy(fn, args, params) {
-    let pyParams = null, pyResult = null;
+  let plottingStarted = false;
+  function startPlotting() {
+    if (!plottingStarted) {
+      plottingStarted = true;
+      stage("plotting", async () => {
+        // requests are served between this load's awaits; figures are drawn once it is done
+        await pyodide.loadPackage("matplotlib", { messageCallback: () => {} });
+        load("elbo_lab.plotting.agg");  // installs the drawing backend
+        const status = ask("plotting", "status", {});
+        if (!status.enabled) throw new Error("matplotlib loaded, but no drawing backend was installed");
+      }).then(() => post({ type: "ready" }),
+              (err) => post({ type: "fatal", stage: "plotting", message: String(err.message || err) }));
+    }
+    return {};
+  }
+  /* One request through the door; its answer converted to plain JS once, here, and
+   * every proxy freed. A refusal throws an Error carrying the door's param and bug. */
+  function ask(op, name, params) {
+    let pyParams = null, pyAnswer = null;
     try {
       pyParams = pyodide.toPy(params || {});
-      pyResult = fn(...args, pyParams);
-      const result = pyResult.toJs({ dict_converter: Object.fromEntries, create_pyproxies: false });
-      if (result.error !== undefined) throw new Error(result.error);
-      return result;
+      pyAnswer = door(op, name, pyParams);
+      const reply = pyAnswer.toJs({ dict_converter: Object.fromEntries, create_pyproxies: false });
+      if (!reply.ok) throw Object.assign(new Error(reply.error), { param: reply.param, bug: reply.bug });
+      return reply.result;
     } finally {
       if (pyParams && pyParams.destroy) pyParams.destroy();
-      if (pyResult && pyResult.destroy) pyResult.destroy();
+      if (pyAnswer && pyAnswer.destroy) pyAnswer.destroy();
     }
+  }
+
+  function refuse(id, err) {
+    post({ id: id, ok: false, error: String((err && err.message) || err),
+           param: (err && err.param) || null, bug: !!(err && err.bug) });
   }
 
   function answer(id, fn) {
@@ -241,12 +245,12 @@ function elboWorkerMain() {
     try {
       result = fn();
     } catch (err) {
-      post({ id: id, ok: false, error: String((err && err.message) || err) });
+      refuse(id, err);
       return;
     }
-    result.ms = performance.now() - t0;
+    if (result && typeof result === "object") result.ms = performance.now() - t0;
     const transfer = [];  // pixels move to the page without a copy
-    if (result.image && result.image.rgba) transfer.push(result.image.rgba.buffer);
+    if (result && result.image && result.image.rgba) transfer.push(result.image.rgba.buffer);
     post({ id: id, ok: true, result: result }, transfer);
   }
 
@@ -254,13 +258,14 @@ function elboWorkerMain() {
 
   /* Training multiplies with scipy's BLAS (float32 sgemm): about twice as fast
    * as numpy's own matmul in Pyodide. scipy costs seconds to load, so it is
-   * loaded on the first Train, not at start. Calls are served meanwhile. */
+   * loaded on the first Train, not at start. Requests are served meanwhile. */
   function loadBlas() {
     if (!blas) {
       const t0 = performance.now();
       post({ type: "lab", event: "blas", state: "start" });
       blas = pyodide.loadPackage("scipy", { messageCallback: () => {} }).then(() => {
-        pyodide.runPython("from elbo_lab import layers\nlayers.set_matmul_backend('blas')");
+        load("elbo_lab.fastblas");
+        ask("lab", "matmul", { backend: "blas" });
         post({ type: "lab", event: "blas", state: "done", ms: performance.now() - t0 });
       }, (err) => {
         blas = null;  // a later Train tries again
@@ -273,7 +278,7 @@ function elboWorkerMain() {
   function trainChunk() {
     let status;
     try {
-      status = runPy(labControl, ["advance"], { ms: CHUNK_MS });
+      status = ask("lab", "advance", { ms: CHUNK_MS });
     } catch (err) {
       training = false;
       post({ type: "lab", event: "error", message: String((err && err.message) || err) });
@@ -286,50 +291,44 @@ function elboWorkerMain() {
     }
   }
 
-  function labAction(msg) {
-    const action = msg.lab;
-    if (action === "train") {
-      loadBlas().then(() => {
-        answer(msg.id, () => {
-          const status = runPy(labControl, ["status"], {});
-          training = wantTraining && !status.done;  // unless paused while scipy loaded
-          return status;
-        });
-        schedule();
-      }, (err) => {
-        post({ id: msg.id, ok: false,
-               error: "could not load scipy for training: " + ((err && err.message) || err) });
-      });
+  function lab(msg) {
+    if (msg.name !== "train") {
+      answer(msg.id, () => ask("lab", msg.name, msg.params));
       return;
     }
-    answer(msg.id, () => runPy(labControl, [action], msg.params));
+    loadBlas().then(() => {
+      answer(msg.id, () => {
+        const status = ask("lab", "status", {});
+        training = wantTraining && !status.done;  // unless paused while scipy loaded
+        return status;
+      });
+      schedule();
+    }, (err) => {
+      refuse(msg.id, new Error("could not load scipy for training: " + ((err && err.message) || err)));
+    });
   }
 
-  function applyTheme() {
-    if (plotting) {
-      pyodide.runPython("from elbo_lab import figures\nfigures.set_theme(" + JSON.stringify(theme) + ")");
-    }
-  }
+  let theme = "light";  // the figures' colours, for exported scripts
+
+  /* One handler per op (door.py lists them); each answers its message. */
+  const HANDLERS = {
+    figure: (msg) => answer(msg.id, () => ask("figure", msg.name, msg.params)),
+    lab: lab,
+    export: (msg) => answer(msg.id, () => ask("export", msg.name,
+      msg.name === "download" ? Object.assign({ theme: theme }, msg.params) : msg.params)),
+    theme: (msg) => answer(msg.id, () => {
+      const result = ask("theme", msg.name, {});
+      theme = result.theme;
+      return result;
+    }),
+    plotting: (msg) => answer(msg.id, () => (msg.name === "start" ? startPlotting()
+                                                                 : ask("plotting", msg.name, {}))),
+  };
 
   function handle(msg) {
-    if (msg.theme !== undefined) {
-      answer(msg.id, () => {
-        if (msg.theme !== "light" && msg.theme !== "dark") throw new Error("theme must be light or dark");
-        theme = msg.theme;
-        applyTheme();
-        return { theme: theme };
-      });
-    } else if (msg.export !== undefined) {
-      answer(msg.id, () => {
-        if (!exporter) exporter = pyodide.pyimport("elbo_lab.export").call;
-        // a script draws in the colours the reader sees: the worker's current theme
-        const params = msg.export === "script" ? Object.assign({ theme: theme }, msg.params) : msg.params;
-        return runPy(exporter, [msg.export], params);
-      });
-    } else if (msg.plotting !== undefined) {
-      answer(msg.id, () => { startPlotting(); return {}; });
-    } else if (msg.lab !== undefined) labAction(msg);
-    else answer(msg.id, () => runPy(callWidget, [msg.call], msg.params));
+    const handler = HANDLERS[msg.op];
+    if (handler) handler(msg);
+    else refuse(msg.id, new Error("unknown request " + JSON.stringify(msg.op)));
   }
 
   self.onmessage = async (event) => {
@@ -343,13 +342,13 @@ function elboWorkerMain() {
       return;
     }
     // pause and reset overtake queued work: they are what the reader waits for
-    if (msg.lab === "train") wantTraining = true;
-    if (msg.lab === "pause" || msg.lab === "reset") training = wantTraining = false;
-    if (msg.call !== undefined && !msg.background && msg.key !== undefined) {
-      // the reader's call for a widget replaces its queued background call
+    if (msg.op === "lab" && msg.name === "train") wantTraining = true;
+    if (msg.op === "lab" && (msg.name === "pause" || msg.name === "reset")) training = wantTraining = false;
+    if (msg.op === "figure" && !msg.background && msg.key !== undefined) {
+      // the reader's request for a figure replaces its queued background request
       for (let i = background.length - 1; i >= 0; i--) {
         const queued = background[i];
-        if (queued.call !== undefined && queued.key === msg.key) {
+        if (queued.op === "figure" && queued.key === msg.key) {
           background.splice(i, 1);
           post({ id: queued.id, ok: false, superseded: true, error: "superseded by a newer call" });
         }

@@ -26,6 +26,7 @@ import pathlib
 import time
 
 import numpy as np
+
 from elbo_lab import data, vae
 
 OUT = pathlib.Path(__file__).resolve().parent.parent / "py" / "elbo_lab"

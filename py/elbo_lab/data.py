@@ -20,6 +20,8 @@ import pathlib
 
 import numpy as np
 
+from .checks import ParamError
+
 __all__ = ["INK_THRESHOLD", "N_LEVELS", "load_digits", "load_split"]
 
 N_LEVELS = 16  # stored pixel counts run 0..N_LEVELS
@@ -44,7 +46,7 @@ def load_digits(binarize=True):
     Fresh arrays on every call, so callers may modify them.
     """
     if not isinstance(binarize, bool):
-        raise ValueError(f"binarize must be True or False, got {binarize!r}")
+        raise ParamError("binarize", f"binarize must be True or False, got {binarize!r}")
     a = _arrays()
     counts = a["counts"]
     if binarize:

@@ -27,10 +27,10 @@ Randomness enters only through an ``np.random.Generator``. Bad input raises
 ``ValueError``.
 """
 
-import math
 
 import numpy as np
 
+from .checks import generator, whole
 from .gaussian import check_gaussian
 
 __all__ = [
@@ -65,26 +65,6 @@ def _check_q(mu, sigma):
         raise ValueError("mu and sigma must be single numbers")
     mu, sigma = check_gaussian(mu, sigma)
     return float(mu), float(sigma)
-
-
-def _check_count(name, n, minimum=1):
-    """A whole number >= minimum (floats with an integer value are accepted)."""
-    message = f"{name} must be a whole number of at least {minimum}"
-    if isinstance(n, (bool, np.bool_)):
-        raise ValueError(message)
-    try:
-        value = float(n)
-    except (TypeError, ValueError):
-        raise ValueError(message) from None
-    if not math.isfinite(value) or value != int(value) or value < minimum:
-        raise ValueError(message)
-    return int(value)
-
-
-def _check_rng(rng):
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError("rng must be a numpy Generator, e.g. np.random.default_rng(0)")
-    return rng
 
 
 def expected_f(mu, sigma):
@@ -136,8 +116,8 @@ def reparam_grad(mu, sigma, n, rng):
     ``f'(z) * eps`` over n draws of ``z = mu + sigma * eps``.
     """
     mu, sigma = _check_q(mu, sigma)
-    n = _check_count("n", n)
-    eps = _check_rng(rng).standard_normal(n)
+    n = whole("n", n, 1)
+    eps = generator(rng).standard_normal(n)
     g_mu, g_sigma = _reparam_samples(mu, sigma, eps)
     return float(np.mean(g_mu)), float(np.mean(g_sigma))
 
@@ -149,8 +129,8 @@ def score_grad(mu, sigma, n, rng):
     and ``f(z) * d log q(z)/d sigma`` over n draws (no baseline).
     """
     mu, sigma = _check_q(mu, sigma)
-    n = _check_count("n", n)
-    eps = _check_rng(rng).standard_normal(n)
+    n = whole("n", n, 1)
+    eps = generator(rng).standard_normal(n)
     g_mu, g_sigma = _score_samples(mu, sigma, eps)
     return float(np.mean(g_mu)), float(np.mean(g_sigma))
 
@@ -171,12 +151,12 @@ def estimator_spread(mu, sigma, n, repeats, rng):
     ``repeats`` must be at least 2 and ``n * repeats`` at most ``MAX_DRAWS``.
     """
     mu, sigma = _check_q(mu, sigma)
-    n = _check_count("n", n)
-    repeats = _check_count("repeats", repeats, minimum=2)
+    n = whole("n", n, 1)
+    repeats = whole("repeats", repeats, 2)
     if n * repeats > MAX_DRAWS:
         raise ValueError(f"n * repeats must be at most {MAX_DRAWS:,} (got {n * repeats:,}); "
                          "use fewer samples or fewer repeats")
-    eps = _check_rng(rng).standard_normal((repeats, n))
+    eps = generator(rng).standard_normal((repeats, n))
     exact_var = per_sample_variance(mu, sigma)
     out = {"exact": list(exact_grad(mu, sigma))}
     for name, samples in (("reparam", _reparam_samples), ("score", _score_samples)):

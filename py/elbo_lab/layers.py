@@ -11,12 +11,16 @@ Shapes: N examples, D inputs, M outputs.
 Every matrix product goes through ``matmul`` so that its backend can be
 chosen: ``"numpy"`` (the default, ``@``) or ``"blas"``
 (``scipy.linalg.blas.dgemm``, which is several times faster than ``@`` inside
-Pyodide for these shapes). Select with ``set_matmul_backend``.
+Pyodide for these shapes). Select with ``set_matmul_backend``; the BLAS
+functions come from ``fastblas.py``, which loads scipy.
 """
 
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
+
+from .checks import ParamError
 
 __all__ = [
     "ACTIVATIONS",
@@ -26,6 +30,7 @@ __all__ = [
     "affine_backward",
     "affine_forward",
     "get_matmul_backend",
+    "install_gemm",
     "matmul",
     "reparam_backward",
     "reparam_forward",
@@ -38,22 +43,30 @@ __all__ = [
 # ---------------------------------------------------------------------------
 
 _backend = "numpy"
-_gemm = {}  # dtype -> scipy.linalg.blas.dgemm / sgemm, filled when "blas" is chosen
+_gemm = {}  # dtype -> BLAS gemm (dgemm, sgemm): filled by installing fastblas.py
+
+
+def install_gemm(table):
+    """Make BLAS gemm functions available to the "blas" backend: {dtype: gemm}.
+
+    ``fastblas.py`` calls this when it is imported (it imports scipy, which costs
+    seconds in the browser, so the page loads it only when training starts).
+    """
+    _gemm.update({np.dtype(dtype): fn for dtype, fn in table.items()})
 
 
 def set_matmul_backend(name):
-    """Choose how ``matmul`` multiplies: ``"numpy"`` (``@``) or ``"blas"`` (dgemm).
+    """Choose how ``matmul`` multiplies: ``"numpy"`` (``@``) or ``"blas"`` (gemm).
 
-    ``"blas"`` imports scipy on first use and calls dgemm for float64, sgemm
-    for float32. Both backends give the same numbers up to rounding.
+    ``"blas"`` calls dgemm for float64 and sgemm for float32; it needs scipy's
+    BLAS, installed by importing ``elbo_lab.fastblas``. Both backends give the
+    same numbers up to rounding.
     """
     global _backend
     if name not in ("numpy", "blas"):
-        raise ValueError(f'matmul backend must be "numpy" or "blas", not {name!r}')
+        raise ParamError("name", f'matmul backend must be "numpy" or "blas", not {name!r}')
     if name == "blas" and not _gemm:
-        from scipy.linalg.blas import dgemm, sgemm
-
-        _gemm.update({np.dtype(np.float64): dgemm, np.dtype(np.float32): sgemm})
+        raise ParamError("name", 'the "blas" backend needs scipy: import elbo_lab.fastblas first')
     _backend = name
 
 

@@ -23,6 +23,8 @@ dimensions, in nats per example.
 
 import numpy as np
 
+from .gaussian import kl_diag_terms
+
 __all__ = [
     "bernoulli_log_pmf",
     "bernoulli_nll_backward",
@@ -97,7 +99,7 @@ def gaussian_kl_forward(mu, log_var):
     mu, log_var: (N, Z). Returns ``(kl, cache)`` with kl a float.
     """
     var = np.exp(log_var)  # sigma^2
-    kl_per_example = 0.5 * (mu * mu + var - 1.0 - log_var).sum(axis=1)  # (N,)
+    kl_per_example = kl_diag_terms(mu, log_var, var).sum(axis=1)  # (N,)
     kl = kl_per_example.mean()
     cache = (mu, var)
     return float(kl), cache

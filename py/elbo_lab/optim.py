@@ -13,9 +13,10 @@ The numbers are the same either way.
 """
 
 import math
-import numbers
 
 import numpy as np
+
+from .checks import ParamError, in_range
 
 __all__ = ["Adam", "flat_base"]
 
@@ -55,20 +56,14 @@ class Adam:
     """
 
     def __init__(self, params, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
-        def real(x):
-            return isinstance(x, numbers.Real) and not isinstance(x, bool) and math.isfinite(x)
-
-        if not (real(lr) and lr > 0):
-            raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
-        for name, b in (("beta1", beta1), ("beta2", beta2)):
-            if not (real(b) and 0.0 <= b < 1.0):
-                raise ValueError(f"{name} must be in [0, 1), got {b!r}")
-        if not (real(eps) and eps > 0):
-            raise ValueError(f"eps must be a finite number > 0, got {eps!r}")
+        lr = in_range("lr", lr, 0.0, lo_open=True)
+        beta1 = in_range("beta1", beta1, 0.0, 1.0, hi_open=True)
+        beta2 = in_range("beta2", beta2, 0.0, 1.0, hi_open=True)
+        eps = in_range("eps", eps, 0.0, lo_open=True)
         if not params:
-            raise ValueError("params is empty: there is nothing to optimise")
+            raise ParamError("params", "params is empty: there is nothing to optimise")
         self.params = params
-        self.lr, self.beta1, self.beta2, self.eps = float(lr), beta1, beta2, eps
+        self.lr, self.beta1, self.beta2, self.eps = lr, beta1, beta2, eps
         self.t = 0  # steps taken
         self._names = list(params)
         self._flat = flat_base(params)
@@ -125,7 +120,8 @@ class Adam:
             for k in self._names:
                 p, g = self.params[k], grads[k]
                 if g.shape != p.shape:
-                    raise ValueError(f"grads[{k!r}] has shape {g.shape}, but the parameter has {p.shape}")
+                    raise ParamError("grads", f"grads[{k!r}] has shape {g.shape}, "
+                                              f"but the parameter has {p.shape}")
                 _adam_update(p, g, self.m[k], self.v[k], np.empty_like(p), b1, b2, lr_t, eps_t)
 
 

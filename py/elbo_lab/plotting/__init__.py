@@ -1,0 +1,56 @@
+"""Plotting: the theme, the cache of figures, and the drawing backend, once installed.
+
+This package imports no matplotlib, because the page's numbers go live before
+matplotlib has loaded (it takes seconds in the browser). Drawing is done by a
+backend module, ``plotting/agg.py``, which imports matplotlib and installs itself
+here when it is imported: by the browser's worker once matplotlib has loaded, and
+by native programs (tests, scripts) at their start. Until then ``enabled()`` is
+False and figures answer with numbers only.
+
+A figure module (``widgets/<name>.py``) draws in two parts: ``build(agg)`` makes
+its matplotlib figure once (per theme) and returns a view; ``draw(agg, view,
+**arrays)`` updates that view and returns the image. ``render`` keeps the views.
+"""
+
+from . import theme
+from .theme import THEME, THEMES, get_theme
+
+__all__ = ["THEME", "THEMES", "enabled", "get_theme", "install", "render", "set_theme", "view"]
+
+_backend = None  # the installed drawing backend: the module plotting.agg
+_views = {}  # figure name -> the view its build() made, in the current theme
+
+
+def install(backend):
+    """Draw with ``backend`` from now on (``plotting/agg.py`` calls this on import)."""
+    global _backend
+    _backend = backend
+
+
+def enabled():
+    """Whether figures can be drawn: a backend is installed."""
+    return _backend is not None
+
+
+def set_theme(name):
+    """Draw from now on in theme ``name``: "light" or "dark" (else ParamError "theme ...").
+
+    Switching drops every kept figure, so each is built again in the new colours on
+    its next call. The current theme again is a no-op.
+    """
+    if theme.switch(name):
+        _views.clear()
+
+
+def render(name, build, draw, arrays):
+    """The image of figure ``name``: its kept view (made by ``build`` on first use), updated
+    by ``draw`` with ``arrays`` (a dict of keyword arguments)."""
+    view_ = _views.get(name)
+    if view_ is None:
+        view_ = _views[name] = build(_backend)
+    return draw(_backend, view_, **arrays)
+
+
+def view(name):
+    """The kept view of figure ``name`` (None before its first drawing): for tests."""
+    return _views.get(name)

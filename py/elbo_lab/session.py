@@ -1,0 +1,338 @@
+"""The training lab: one VAE that the reader trains on the digits, live, a chunk at a time.
+
+The browser's worker holds one session, a ``Lab``, made with the default
+settings on first use. It calls ``reset(**settings)`` to start a run and
+``advance(ms=15)`` again and again to train it a few milliseconds at a time,
+between the reader's own calls; every action goes through ``ACTIONS`` (the
+door's "lab" requests). The lab's figures (``widgets/lab_*.py``) read the
+current session and cache on its ``version``.
+
+The run. ``VAE(64, 256, z_dim, seed=seed, dtype=np.float32)`` trained by
+``training.train(..., batch_size=128, lr, beta, seed, warmup_epochs=warmup,
+yield_steps=True)`` on the 1,437 training digits: 12 Adam steps per epoch.
+Chunks end between optimiser steps, so the same settings give the same run,
+bit for bit, however it is chunked (a test checks). The generator is made for
+``EPOCHS_MAX`` epochs and stopped at the target (its length changes no number),
+so the target can be raised or lowered mid-run (``set_epochs``).
+
+Curves. Each epoch's record from ``training.train`` (training means and the
+test set at one fixed eps draw), plus one at epoch 0 for the untrained model.
+On a schedule (``evaluation_due``) the lab estimates log p(x) by importance
+sampling (IWAE, k = 64, ``importance.estimate``) on 100 fixed test digits and,
+from the same samples, the ELBO. Measured natively (2 cores, float32, numpy
+matmul, whole 150- and 600-epoch runs in 15 ms chunks): one evaluation takes
+5-6 ms and one epoch 6-10 ms, so evaluating at epochs 1, 2 and 5 and then every
+10th epoch costs 7-10% of the training time.
+
+Settings (``SETTINGS``, checked by ``params``): beta in [0, 8]; lr in
+[0.0001, 0.02]; warmup, whole epochs in [0, 300]; z_dim one of 2, 3, 4, 8, 16;
+seed, whole in [0, 99999]; epochs, whole in [1, 2000].
+"""
+
+import math
+import time
+
+import numpy as np
+
+from . import data, importance, layers
+from .checks import ParamError, in_range, whole
+from .params import Choice, Real, Whole, check_all, defaults
+from .training import train
+from .vae import VAE
+
+__all__ = ["ACTIONS", "BATCH_SIZE", "EPOCHS_MAX", "EVAL_K", "PRESETS", "SETTINGS", "Lab",
+           "advance", "current", "evaluation_due", "lab_data", "principal_directions", "reset",
+           "set_epochs", "status", "subset_indices"]
+
+BATCH_SIZE = 128
+EPOCHS_MAX = 2000
+EVAL_K = 64  # importance samples per digit in the periodic evaluation
+
+SETTINGS = (
+    Real("beta", 1.0, "β, the weight on the KL term", "lab-beta", lo=0.0, hi=8.0, step=0.1,
+         short="β"),
+    Real("lr", 0.001, "learning rate (Adam)", "lab-lr", lo=0.0001, hi=0.02,
+         options=((0.0003, "0.0003"), (0.001, "0.001"), (0.003, "0.003"), (0.01, "0.01"))),
+    Whole("warmup", 0, "KL warm-up, epochs", "lab-warmup", lo=0, hi=300, step=5,
+          box_label="warm-up epochs"),
+    Choice("z_dim", 2, "latent size", "lab-zdim",
+           options=((2, "2"), (3, "3"), (4, "4"), (8, "8"), (16, "16"))),
+    Whole("seed", 0, "seed", "lab-seed", lo=0, hi=99999, slider=(0, 999), short="seed"),
+    Whole("epochs", 150, "train for, epochs", "lab-epochs", lo=1, hi=EPOCHS_MAX,
+          slider=(10, 1000), step=10, box_label="epochs to train"),
+)
+
+PRESETS = {
+    "default": {
+        "settings": defaults(SETTINGS),
+        "label": "Default: β = 1",
+        "note": ("The plain VAE: β = 1, no warm-up. Both latent dimensions stay in use and "
+                 "the test −ELBO falls from 44.5 nats to about 21 in 150 epochs."),
+    },
+    "collapse": {
+        "settings": {"beta": 5.0, "lr": 0.003, "warmup": 0, "z_dim": 2, "seed": 0, "epochs": 150},
+        "label": "Posterior collapse: β = 5",
+        "note": ("With β = 5 the KL term wins: q(z|x) becomes the prior for every digit, the KL "
+                 "falls to 0.00 nats and no unit stays active. At β = 5 this is the optimum, "
+                 "so warm-up cannot prevent it."),
+    },
+    "partial": {
+        "settings": {"beta": 4.0, "lr": 0.01, "warmup": 0, "z_dim": 2, "seed": 1, "epochs": 150},
+        "label": "β = 4, no warm-up",
+        "note": ("At β = 4 without warm-up one latent dimension collapses onto the prior early "
+                 "and does not recover: 1 of 2 units active, a KL of about 0.1 nats."),
+    },
+    "warmup": {
+        "settings": {"beta": 4.0, "lr": 0.01, "warmup": 50, "z_dim": 2, "seed": 1, "epochs": 150},
+        "label": "β = 4 with warm-up",
+        "note": ("The same run with the KL weight ramped up over 50 epochs: the decoder learns "
+                 "to use both dimensions before the KL bites, and both stay active (KL about "
+                 "0.3 nats)."),
+    },
+}
+
+_DATA = {}
+
+
+def lab_data():
+    """{"X_train", "X_test" (float32), "y_test", "subset"}: the lab's data, loaded once."""
+    if not _DATA:
+        X_train, _, X_test, y_test = data.load_split()
+        _DATA.update(X_train=X_train, X_test=X_test.astype(np.float32), y_test=y_test,
+                     subset=subset_indices(y_test))
+    return _DATA
+
+
+def subset_indices(y_test, per_class=10):
+    """Indices into the test set of the evaluation subset: the first ``per_class``
+    digits of each class, in test-set order within a class, classes 0..9 in turn."""
+    return np.concatenate([np.flatnonzero(y_test == c)[:per_class] for c in range(10)])
+
+
+def evaluation_due(epoch):
+    """Whether the subset is evaluated at the end of ``epoch``: 0, 1, 2, 5, then every 10th."""
+    return epoch in (0, 1, 2, 5) or epoch % 10 == 0
+
+
+def principal_directions(mu):
+    """(z_dim, 2) orthonormal columns: the identity's first two for z_dim 2, else the top two
+    principal directions of the rows of mu, each signed so its largest-magnitude entry is
+    positive (so frames of a training run do not flip)."""
+    if mu.shape[1] == 2:
+        return np.eye(2)
+    _, _, vt = np.linalg.svd(mu - mu.mean(axis=0), full_matrices=False)
+    v = vt[:2].T.copy()
+    for j in range(2):
+        if v[np.argmax(np.abs(v[:, j])), j] < 0:
+            v[:, j] = -v[:, j]
+    return v
+
+
+_counter = {"version": 0, "run": 0}
+
+
+def _next(key):
+    _counter[key] += 1
+    return _counter[key]
+
+
+_RECORD_KEYS = ("recon", "kl", "neg_elbo", "test_recon", "test_kl", "test_neg_elbo", "beta")
+
+
+class Lab:
+    """One training run: the model, its generator, its history and evaluations.
+
+    settings: a dict of the six checked settings. ``history``: one dict per
+    completed epoch, from epoch 0 (the untrained model), with "epoch", "step",
+    "beta", "recon", "kl", "loss", "neg_elbo" (training means; at epoch 0 one
+    forward pass over the training set at a fixed eps) and "test_recon",
+    "test_kl", "test_neg_elbo" (test set, one fixed eps). ``evaluations``: one
+    dict per evaluated epoch: "epoch", "subset_log_px", "subset_elbo" (means
+    over the 100 subset digits, nats) and "subset_log_px_se" (the standard
+    error of that mean, delta method per digit). ``version`` rises whenever the
+    weights change; ``memo`` keeps results computed from the current weights.
+    """
+
+    def __init__(self, settings):
+        self.settings = dict(settings)
+        s, d = self.settings, lab_data()
+        self.model = VAE(64, 256, s["z_dim"], seed=s["seed"], dtype=np.float32)
+        self._steps = train(self.model, d["X_train"], EPOCHS_MAX, batch_size=BATCH_SIZE,
+                            lr=s["lr"], beta=s["beta"], seed=s["seed"],
+                            warmup_epochs=s["warmup"], X_test=d["X_test"], yield_steps=True)
+        self.steps_per_epoch = -(-d["X_train"].shape[0] // BATCH_SIZE)
+        self.step = 0
+        self.epoch = 0
+        self.history = [self._epoch_zero()]
+        self.evaluations = []
+        self._evaluate()
+        self.run = _next("run")
+        self.version = _next("version")
+        self._memo = (self.version, {})
+
+    def _epoch_zero(self):
+        """The untrained model's record, with the test eps that ``training.train`` will use."""
+        s, d, model = self.settings, lab_data(), self.model
+        Z = model.z_dim
+        # train draws its test eps from the first child of default_rng(seed): the same here
+        eps_test = np.random.default_rng(s["seed"]).spawn(1)[0].standard_normal(
+            (d["X_test"].shape[0], Z)).astype(model.dtype)
+        test = model.loss(d["X_test"], eps_test, 1.0)
+        X_train = d["X_train"].astype(model.dtype)
+        eps = np.random.default_rng([s["seed"], 0]).standard_normal(
+            (X_train.shape[0], Z)).astype(model.dtype)
+        train_ = model.loss(X_train, eps, 1.0)
+        beta = 0.0 if s["warmup"] > 0 else s["beta"]
+        recon, kl = float(train_["recon"]), float(train_["kl"])
+        return {"step": 0, "epoch": 0, "beta": float(beta), "recon": recon, "kl": kl,
+                "loss": recon + beta * kl, "neg_elbo": recon + kl,
+                "test_recon": float(test["recon"]), "test_kl": float(test["kl"]),
+                "test_neg_elbo": float(test["recon"]) + float(test["kl"])}
+
+    def _evaluate(self):
+        """Evaluate the subset at the current epoch; the rng depends only on (seed, epoch)."""
+        d = lab_data()
+        rng = np.random.default_rng([self.settings["seed"], self.epoch, 1])
+        out = importance.estimate(self.model, d["X_test"][d["subset"]], EVAL_K, rng)
+        n = len(d["subset"])
+        se = math.sqrt(float(np.sum(out["log_px_se"] ** 2))) / n
+        self.evaluations.append({"epoch": self.epoch,
+                                 "subset_log_px": float(np.mean(out["log_px"])),
+                                 "subset_elbo": float(np.mean(out["elbo"])),
+                                 "subset_log_px_se": se})
+
+    @property
+    def done(self):
+        return self.epoch >= self.settings["epochs"]
+
+    def advance(self, ms, max_steps=None):
+        """Optimiser steps for about ``ms`` ms of wall time: at least one, unless done.
+
+        Stops early at the target epochs or after ``max_steps`` steps. An epoch's
+        record, and its evaluation when due, belong to the step that ends it.
+        Returns the number of steps taken.
+        """
+        deadline = time.perf_counter() + ms / 1000.0
+        taken = 0
+        while not self.done:
+            record = next(self._steps)
+            self.step += 1
+            taken += 1
+            if record is not None:
+                self.epoch = record["epoch"]
+                self.history.append({key: (int(v) if key in ("step", "epoch") else float(v))
+                                     for key, v in record.items()})
+                if evaluation_due(self.epoch):
+                    self._evaluate()
+            if max_steps is not None and taken >= max_steps:
+                break
+            if time.perf_counter() >= deadline:
+                break
+        if taken:
+            self.version = _next("version")
+        return taken
+
+    def memo(self, name, compute):
+        """``compute()``, kept until the weights change: results shared by the lab's figures."""
+        version, kept = self._memo
+        if version != self.version:
+            kept = {}
+            self._memo = (self.version, kept)
+        if name not in kept:
+            kept[name] = compute()
+        return kept[name]
+
+    def encoded(self):
+        """The test digits' encoder means and log variances (float64, (360, z_dim)), labels."""
+        def compute():
+            d = lab_data()
+            mu, log_var = self.model.encode(d["X_test"])
+            return mu.astype(np.float64), log_var.astype(np.float64), d["y_test"]
+
+        return self.memo("encoded", compute)
+
+    def status(self):
+        latest = None
+        if self.epoch > 0:
+            record = self.history[-1]
+            latest = {key: float(record[key]) for key in _RECORD_KEYS}
+        return {"step": int(self.step), "epoch": int(self.epoch),
+                "epochs": int(self.settings["epochs"]),
+                "steps_per_epoch": int(self.steps_per_epoch), "done": bool(self.done),
+                "settings": dict(self.settings), "version": int(self.version),
+                "run": int(self.run), "latest": latest}
+
+
+_lab = None
+
+
+def current():
+    """The current session, made with the default settings on first use."""
+    global _lab
+    if _lab is None:
+        _lab = Lab(defaults(SETTINGS))
+    return _lab
+
+
+def reset(**settings):
+    """Start a fresh run with these settings (checked; the rest default). Returns status."""
+    global _lab
+    _lab = Lab(check_all(SETTINGS, settings, "reset"))
+    return _lab.status()
+
+
+def advance(ms=15.0, max_steps=None):
+    """Train the current run for about ``ms`` milliseconds (at least one step unless done).
+
+    ms: a number in [0, 60000]. max_steps: None, or a whole number >= 1 to stop
+    after that many steps. Returns status.
+    """
+    ms = in_range("ms", ms, 0.0, 60000.0)
+    if max_steps is not None:
+        max_steps = whole("max_steps", max_steps, 1)
+    lab = current()
+    lab.advance(ms, max_steps)
+    return lab.status()
+
+
+def status():
+    """The current run's status: a JSON-safe dict.
+
+    Keys: "step", "epoch", "epochs", "steps_per_epoch", "done", "settings",
+    "version" (rises whenever the weights change or a run starts), "run" (rises
+    on each reset) and "latest" (the last epoch record's recon, kl, neg_elbo,
+    test_recon, test_kl, test_neg_elbo and beta; None at epoch 0).
+    """
+    return current().status()
+
+
+def set_epochs(epochs):
+    """Change the current run's target length (the run's numbers do not depend on it).
+
+    epochs: whole, from the epochs already completed (the run is then done) to
+    2000. Returns status.
+    """
+    lab = current()
+    epochs = check_all(SETTINGS, {"epochs": epochs}, "epochs")["epochs"]
+    if epochs < lab.epoch:
+        raise ParamError("epochs", f"epochs must be at least the {lab.epoch} epochs already "
+                                   f"trained; press Reset to start a new run, got {epochs}")
+    lab.settings["epochs"] = epochs
+    return lab.status()
+
+
+def use_matmul(backend):
+    """Multiply with ``backend``: "numpy" or "blas" (scipy's, once ``fastblas`` is imported)."""
+    layers.set_matmul_backend(backend)
+    return {"matmul": layers.get_matmul_backend()}
+
+
+ACTIONS = {
+    "reset": reset,
+    "advance": advance,
+    "status": lambda: status(),
+    "pause": lambda: status(),  # training stops in the worker; Python reports where it stopped
+    "epochs": set_epochs,
+    "presets": lambda: PRESETS,
+    "matmul": use_matmul,
+}

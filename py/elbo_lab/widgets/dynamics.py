@@ -1,0 +1,80 @@
+"""Recorded training of the VAE: reconstruction and KL against epoch, train and test.
+
+The runs were recorded by ``scripts/pretrain.py`` (``pretrained.histories``):
+"no_warmup" (beta = 1 throughout), "warmup" (beta ramps from 0 to 1 over the
+first 100 epochs) or "beta4" (beta = 4). values: final_recon, final_kl (on the
+test set at the last epoch, nats per digit), final_neg_elbo = final_recon +
+final_kl (the beta = 1 negative ELBO, whatever beta the run trained with), epochs.
+"""
+
+from types import SimpleNamespace
+
+import numpy as np
+
+from .. import pretrained
+from ..params import Choice
+from ..plotting.ranges import nice_top
+from ..plotting.theme import THEME
+
+PARAMS = (
+    Choice("run", "warmup", "run", "dyn-run",
+           options=(("warmup", "β = 1 with KL warm-up"), ("no_warmup", "β = 1 without warm-up"),
+                    ("beta4", "β = 4"))),
+)
+RUN_TITLES = {"no_warmup": "β = 1 from the start", "warmup": "β warmed up from 0 to 1",
+              "beta4": "β = 4"}
+
+
+def compute(run):
+    h = pretrained.histories()[run]
+    recon, kl = float(h["test_recon"][-1]), float(h["test_kl"][-1])
+    epochs = int(h["epoch"][-1])
+    summary = (f"Run {run.replace('_', ' ')}: after {epochs} epochs the test reconstruction "
+               f"term is {recon:.2f} nats and the KL {kl:.2f} nats, a negative ELBO of "
+               f"{recon + kl:.2f} nats per digit.")
+    values = {"final_recon": recon, "final_kl": kl, "final_neg_elbo": recon + kl,
+              "epochs": epochs}
+    return values, summary, {"run": run, "history": h}
+
+
+def build(agg):
+    fig = agg.new_figure(640, 300)
+    left = fig.add_axes((0.08, 0.17, 0.39, 0.66))
+    right = fig.add_axes((0.58, 0.17, 0.39, 0.66))
+    lines = []
+    for ax, name in ((left, "reconstruction −E[log p(x|z)]"), (right, "KL(q(z|x) ‖ p(z))")):
+        agg.style_axes(ax)
+        ax.set_xscale("log")
+        ax.set_title(name, fontsize=THEME["font_size"] - 1, color=THEME["text"])
+        agg.label_axes(ax, "epoch", "nats per digit")
+        colour = THEME["mc"] if ax is left else THEME["q"]
+        lines += [ax.plot([], [], color=colour, lw=2, label="train")[0],
+                  ax.plot([], [], color=colour, lw=2, ls="--", label="test")[0]]
+        agg.legend(ax)
+    shades = [ax.axvspan(1, 1, color=THEME["prior"], alpha=0.15, lw=0) for ax in (left, right)]
+    title = fig.suptitle("", fontsize=THEME["font_size"], color=THEME["text"], y=0.98)
+    return SimpleNamespace(fig=fig, lines=lines, shades=shades, title=title)
+
+
+def draw(agg, view, run, history):
+    """Reconstruction (left) and KL (right) per digit against epoch (log axis). Epochs
+    where beta < 1 during a warm-up are shaded. Three runs only: each call draws fully."""
+    epoch = history["epoch"]
+    series = (history["recon"], history["test_recon"], history["kl"], history["test_kl"])
+    for line, y in zip(view.lines, series):
+        line.set_data(epoch, y)
+    ramp = epoch[history["beta"] < 1.0]
+    for shade in view.shades:
+        shade.set_visible(len(ramp) > 0)
+        if len(ramp):
+            shade.set_x(epoch[0])
+            shade.set_width(ramp[-1] - epoch[0])
+    ladder = (1.0, 2.0, 3.0, 4.0, 5.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0)
+    left, right = view.fig.axes
+    for ax, pair in ((left, series[:2]), (right, series[2:])):
+        ax.set_xlim(epoch[0], epoch[-1])
+        ax.set_ylim(0.0, nice_top(1.05 * max(float(np.max(y)) for y in pair), ladder))
+    note = "; shaded: warm-up, β < 1" if len(ramp) else ""
+    view.title.set_text(f"Training run: {RUN_TITLES.get(run, run)}{note}")
+    view.fig.canvas.draw()
+    return agg.rgba(view.fig.canvas)

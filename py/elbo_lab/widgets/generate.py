@@ -1,0 +1,74 @@
+"""The generative story with the pretrained beta = 1 VAE: z ~ N(0, I), then decode.
+
+Draws n latent points from ``default_rng(seed)`` and decodes each to its mean
+image (each pixel's probability of ink). values: n, mean_log_prior (the mean of
+log N(z; 0, I) over the draws, nats).
+"""
+
+import math
+
+import numpy as np
+
+from .. import pretrained
+from ..gaussian import log_std_normal
+from ..params import Seed, Whole
+from ..plotting.theme import THEME
+from ..plotting.tiles import mosaic
+
+PARAMS = (
+    Whole("n", 16, "number of samples", "gen-n", lo=1, hi=64, box_label="samples value"),
+    Seed("seed", label="Draw new codes", control="gen-seed"),
+)
+MOST = 64  # the most samples: one label is made for each
+
+
+def compute(n, seed):
+    z = np.random.default_rng(seed).standard_normal((n, 2))
+    images = pretrained.model("beta1").decode(z)  # (n, 64) in [0, 1]
+    mean_log_prior = float(np.mean(log_std_normal(z)))
+    summary = (f"{n} point{'s' if n > 1 else ''} drawn from the prior N(0, I) "
+               f"(mean log density {mean_log_prior:.2f} nats) and decoded into "
+               f"{'digits' if n > 1 else 'a digit'} by the pretrained VAE.")
+    return {"n": n, "mean_log_prior": mean_log_prior}, summary, {"z": z, "images": images}
+
+
+def build(agg):
+    fig = agg.new_figure(640, 320)
+    plane = fig.add_axes((0.08, 0.14, 0.4, 0.8))
+    grid = fig.add_axes((0.55, 0.06, 0.42, 0.88))
+    agg.latent_plane(plane)
+    agg.digit_axes(grid)
+    points = plane.scatter([], [], s=16, color=THEME["q"], zorder=3)
+    labels = [plane.text(0, 0, str(i + 1), fontsize=7, color=THEME["text"], zorder=4,
+                         ha="left", va="bottom") for i in range(MOST)]
+    picture = grid.imshow(np.zeros((8, 8)), cmap=agg.grey_cmap(), vmin=0, vmax=1,
+                          interpolation="nearest")
+    tile_labels = [grid.text(0, 0, str(i + 1), fontsize=6, color=THEME["q"], ha="left",
+                             va="top") for i in range(MOST)]
+    return agg.Blitted(fig, [points, picture, *labels, *tile_labels])
+
+
+def draw(agg, view, z, images):
+    """Left: the n latent draws, numbered, on the prior's circles. Right: their digits."""
+    points, picture = view.live[:2]
+    labels, tile_labels = view.live[2:2 + MOST], view.live[2 + MOST:]
+    n = len(z)
+    points.set_offsets(z)
+    for i, label in enumerate(labels):
+        label.set_visible(i < n)
+        if i < n:
+            label.set_position((z[i, 0] + 0.06, z[i, 1] + 0.06))
+    cols = max(1, math.ceil(math.sqrt(n)))
+    tiles = mosaic(images, cols)
+    picture.set_data(tiles)
+    rows, width = tiles.shape[0], tiles.shape[1]
+    picture.set_extent((-0.5, width - 0.5, rows - 0.5, -0.5))
+    for i, label in enumerate(tile_labels):
+        label.set_visible(i < n and n <= 36)  # beyond 6 x 6 the numbers would crowd the digits
+        if i < n:
+            r, c = divmod(i, cols)
+            label.set_position((c * 9 - 0.4, r * 9 - 0.5))
+    grid = view.fig.axes[1]
+    grid.set_xlim(-0.5, width - 0.5)
+    grid.set_ylim(rows - 0.5, -1.8)
+    return view.render(layer_key=(rows, width))

@@ -1,0 +1,83 @@
+"""The test digits in latent space, and the decoded manifold, for a pretrained VAE.
+
+The left panel scatters the encoder means of the test digits of the chosen
+classes (each drawn as its digit, coloured by class) with the prior's 1 and 2 sd
+circles; the right panel decodes a 12 x 12 grid of z in [-2.5, 2.5]^2.
+values: n_points (test digits shown), mean_kl (the mean over those digits of
+KL(q(z|x) || N(0, I)), nats), model.
+"""
+
+import functools
+
+import numpy as np
+
+from .. import pretrained
+from ..gaussian import kl_diag_terms
+from ..params import Choice, Digits
+from ..plotting.theme import THEME
+from ..plotting.tiles import mosaic
+
+PARAMS = (
+    Digits("classes", label="digits to show", control="lat-classes"),
+    Choice("model", "beta1", "trained with", "lat-model",
+           options=(("beta1", "β = 1 (the ELBO)"), ("beta4", "β = 4"))),
+)
+
+MANIFOLD_Z = np.linspace(-2.5, 2.5, 12)
+
+
+@functools.cache
+def manifold(model):
+    """The decoded 12 x 12 grid of z over [-2.5, 2.5]^2 as one mosaic (z2 grows upwards)."""
+    zz1, zz2 = np.meshgrid(MANIFOLD_Z, MANIFOLD_Z[::-1])
+    grid_z = np.column_stack([zz1.ravel(), zz2.ravel()])
+    return mosaic(pretrained.model(model).decode(grid_z), cols=len(MANIFOLD_Z))
+
+
+def compute(classes, model):
+    chosen = [int(c) for c in classes]
+    mu, log_var, labels = pretrained.encoded_test_set(model)
+    keep = np.isin(labels, chosen)
+    mean_kl = float(np.mean(np.sum(kl_diag_terms(mu[keep], log_var[keep]), axis=1)))
+    n_points = int(np.sum(keep))
+    summary = (f"{n_points} test digits of class{'es' if len(chosen) > 1 else ''} "
+               f"{', '.join(map(str, chosen))} encoded by the {model} model; their mean KL "
+               f"to the prior is {mean_kl:.2f} nats.")
+    values = {"n_points": n_points, "mean_kl": mean_kl, "model": model}
+    drawing = {"mu": mu, "labels": labels, "chosen": chosen, "model": model,
+               "tiles": manifold(model)}
+    return values, summary, drawing
+
+
+def build(agg):
+    fig = agg.new_figure(640, 360)
+    plane = fig.add_axes((0.08, 0.12, 0.4, 0.72))
+    grid = fig.add_axes((0.56, 0.12, 0.4, 0.72))
+    agg.latent_plane(plane)
+    agg.digit_axes(grid)
+    groups = [plane.scatter([], [], s=30, marker=f"${d}$", color=THEME["digits"][d],
+                            linewidths=0.3, label=f"class {d}") for d in range(10)]
+    legend = agg.digit_legend(plane, groups)
+    picture = grid.imshow(np.zeros((8, 8)), cmap=agg.grey_cmap(), vmin=0, vmax=1,
+                          interpolation="nearest")
+    grid.set_xlabel("z₁ from −2.5 to 2.5", color=THEME["text"], fontsize=THEME["font_size"] - 1)
+    grid.set_ylabel("z₂ from −2.5 (bottom) to 2.5", color=THEME["text"],
+                    fontsize=THEME["font_size"] - 1)
+    view = agg.Blitted(fig, groups, overlay=[legend])
+    view.manifold = picture
+    return view
+
+
+def draw(agg, view, mu, labels, chosen, model, tiles):
+    """mu: (N, 2) encoder means; labels: (N,) digits; chosen: the digits to show; tiles: the
+    decoded manifold, which belongs to the static layer (it depends only on the model)."""
+    for d, group in enumerate(view.live):
+        group.set_offsets(mu[labels == d] if d in chosen else np.empty((0, 2)))
+    if view.key != model:
+        view.manifold.set_data(tiles)
+        view.manifold.set_extent((-0.5, tiles.shape[1] - 0.5, tiles.shape[0] - 0.5, -0.5))
+        view.fig.axes[0].set_title(f"test digits: {model} encoder means", pad=24,
+                                   fontsize=THEME["font_size"] - 1, color=THEME["text"])
+        view.fig.axes[1].set_title(f"decoded manifold: {model}", pad=24,
+                                   fontsize=THEME["font_size"] - 1, color=THEME["text"])
+    return view.render(layer_key=model)
