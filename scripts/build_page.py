@@ -66,7 +66,7 @@ def control_html(p):
                 f'{INDENT}  <select id="{cid}">{options}\n{INDENT}  </select>\n{INDENT}</div>')
     lo, hi = p.slider_range
     box_step = 1 if isinstance(p, Whole) else p.step
-    box_label = p.box_label or f"{p.short} value"
+    box_label = p.box_label or f"{p.short or p.name} value"
     return (f'{INDENT}<div class="control">\n'
             f'{INDENT}  <label for="{cid}">{label}</label>\n'
             f'{INDENT}  <input type="range" id="{cid}" min="{number(lo)}" max="{number(hi)}" '

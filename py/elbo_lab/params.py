@@ -48,7 +48,8 @@ class Real(Param):
 
     The control is a slider over ``slider`` (default (lo, hi)) in steps of
     ``step``, or a select of ``options`` ((value, text) pairs). ``short`` names the
-    number box ("μ" gives "μ value"); ``why`` explains a bound in the message.
+    number box ("μ" gives "μ value"; by default the name); ``why`` explains a bound
+    in the message.
     """
 
     lo: float = None
