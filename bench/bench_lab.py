@@ -97,9 +97,9 @@ def main():
 
     from playwright.sync_api import sync_playwright
 
-    from elbo_lab import pretrained
+    from elbo_lab import vae
 
-    target = pretrained.load_pretrained("beta1").meta["test_neg_elbo"]
+    target = vae.load_pretrained("beta1").meta["test_neg_elbo"]
     cdn = harness.cdn_server(harness.default_mounts())
     site = harness.static_server()
     url = f"http://127.0.0.1:{site.server_port}/index.html"

@@ -105,10 +105,10 @@ def bad_calls():
     m = vae.VAE(hidden=8)
     nan_x = X.copy()
     nan_x[0, 0] = np.nan
-    grey = data.load_split(binarize=False)[0][:10]  # grey levels k/16: not what the model takes
-    shape = r"must have shape \(N, 64\)"
+    grey = 0.75 * data.load_split()[0][:10]  # grey levels: not what the model takes
+    shape = r"must have shape \(N, 784\)"
     not_binary = (r"x must be binary \(0 or 1\); use elbo_lab\.data\.load_digits\(\), "
-                  r"which binarises at count >= 8")
+                  r"which binarises at grey level > 0\.5")
     return [
         ("evaluate x grey levels", lambda: training.evaluate(m, grey, rng), not_binary, "x"),
         ("train X grey levels", lambda: training.train(m, grey, 1), not_binary, "x"),
