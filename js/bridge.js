@@ -99,8 +99,34 @@
         this.onEvent("fatal", { stage: this.currentStage || "core", message: e.message || "the worker crashed" });
       };
       this.worker.postMessage({ type: "init", base: where.core, packages: where.packages,
-                               bundle: window.ELBO_PY_BUNDLE });
+                               bundle: window.ELBO_PY_BUNDLE,
+                               dataFigures: window.ELBO.FIGURES.filter((f) => f.data).map((f) => f.key) });
       performance.mark("elbo:worker-start");
+      this.sendData();
+    }
+
+    /* The stored digits and weights travel in their own generated script, loaded
+     * while Pyodide starts (a classic script: from file:// nothing can be fetched),
+     * so the page's first numbers never wait for its megabyte. */
+    sendData() {
+      const send = () => {
+        performance.mark("elbo:data-loaded");
+        if (this.worker) this.worker.postMessage({ type: "data", bundle: window.ELBO_PY_DATA });
+      };
+      if (window.ELBO_PY_DATA) { send(); return; }
+      if (!this.dataScript) {
+        this.dataScript = document.createElement("script");
+        const code = document.querySelector('script[src$="py-bundle.js"]');  // beside it
+        this.dataScript.src = code ? code.src.replace(/py-bundle\.js$/, "py-data.js") : "js/py-data.js";
+        document.body.appendChild(this.dataScript);
+      }
+      this.dataScript.addEventListener("load", send, { once: true });
+      this.dataScript.addEventListener("error", () => {
+        this.dataScript.remove();
+        this.dataScript = null;  // Retry loads it again
+        this.onEvent("fatal", { stage: "code", message: "could not load js/py-data.js, the stored " +
+                                "digits and trained weights. Is the page's folder complete?" });
+      }, { once: true });
     }
 
     stop() {

@@ -3,25 +3,27 @@
  *   key     the figure: its module, DOM id (fig-<key>), URL and embed name
  *   params  Python parameter -> the id of its control
  *   kinds   control id -> range | select | checkboxes | counter
- *   lab     true for the training lab's figures (js/lab.js refreshes them) */
+ *   lab     true for the training lab's figures (js/lab.js refreshes them)
+ *   data    true if it reads the stored digits or weights (js/py-data.js): the
+ *           worker holds its requests until those have arrived */
 window.ELBO = window.ELBO || {};
 window.ELBO.FIGURES = [
-  {"key": "generate", "lab": false, "params": {"n": "gen-n", "seed": "gen-seed"}, "kinds": {"gen-n": "range", "gen-seed": "counter"}},
-  {"key": "decode_at", "lab": false, "params": {"z1": "dec-z1", "z2": "dec-z2"}, "kinds": {"dec-z1": "range", "dec-z2": "range"}},
-  {"key": "posterior", "lab": false, "params": {"x": "post-x", "s": "post-s"}, "kinds": {"post-x": "range", "post-s": "range"}},
-  {"key": "architecture", "lab": false, "params": {}, "kinds": {}},
-  {"key": "reparam", "lab": false, "params": {"mu": "rep-mu", "sigma": "rep-sigma", "n": "rep-n", "seed": "rep-seed"}, "kinds": {"rep-mu": "range", "rep-sigma": "range", "rep-n": "range", "rep-seed": "counter"}},
-  {"key": "derivation", "lab": false, "params": {"x": "der-x", "mu": "der-mu", "sigma": "der-sigma", "seed": "der-seed"}, "kinds": {"der-x": "range", "der-mu": "range", "der-sigma": "range", "der-seed": "counter"}},
-  {"key": "kl", "lab": false, "params": {"mu": "kl-mu", "sigma": "kl-sigma"}, "kinds": {"kl-mu": "range", "kl-sigma": "range"}},
-  {"key": "kl_mc", "lab": false, "params": {"mu": "kl-mu", "sigma": "kl-sigma", "n": "klmc-n", "seed": "klmc-seed"}, "kinds": {"kl-mu": "range", "kl-sigma": "range", "klmc-n": "range", "klmc-seed": "counter"}},
-  {"key": "tension", "lab": false, "params": {"x": "ten-x", "beta": "ten-beta"}, "kinds": {"ten-x": "range", "ten-beta": "range"}},
-  {"key": "kl_direction", "lab": false, "params": {"x": "dir-x"}, "kinds": {"dir-x": "range"}},
-  {"key": "latent", "lab": false, "params": {"classes": "lat-classes", "model": "lat-model"}, "kinds": {"lat-classes": "checkboxes", "lat-model": "select"}},
-  {"key": "dynamics", "lab": false, "params": {"run": "dyn-run"}, "kinds": {"dyn-run": "select"}},
-  {"key": "lab_curves", "lab": true, "params": {}, "kinds": {}},
-  {"key": "lab_latent", "lab": true, "params": {}, "kinds": {}},
-  {"key": "lab_recon", "lab": true, "params": {}, "kinds": {}},
-  {"key": "lab_units", "lab": true, "params": {}, "kinds": {}},
-  {"key": "lab_posterior", "lab": true, "params": {"digit": "labp-digit"}, "kinds": {"labp-digit": "range"}},
+  {"key": "generate", "lab": false, "data": true, "params": {"n": "gen-n", "seed": "gen-seed"}, "kinds": {"gen-n": "range", "gen-seed": "counter"}},
+  {"key": "decode_at", "lab": false, "data": true, "params": {"z1": "dec-z1", "z2": "dec-z2"}, "kinds": {"dec-z1": "range", "dec-z2": "range"}},
+  {"key": "posterior", "lab": false, "data": false, "params": {"x": "post-x", "s": "post-s"}, "kinds": {"post-x": "range", "post-s": "range"}},
+  {"key": "architecture", "lab": false, "data": true, "params": {}, "kinds": {}},
+  {"key": "reparam", "lab": false, "data": false, "params": {"mu": "rep-mu", "sigma": "rep-sigma", "n": "rep-n", "seed": "rep-seed"}, "kinds": {"rep-mu": "range", "rep-sigma": "range", "rep-n": "range", "rep-seed": "counter"}},
+  {"key": "derivation", "lab": false, "data": false, "params": {"x": "der-x", "mu": "der-mu", "sigma": "der-sigma", "seed": "der-seed"}, "kinds": {"der-x": "range", "der-mu": "range", "der-sigma": "range", "der-seed": "counter"}},
+  {"key": "kl", "lab": false, "data": false, "params": {"mu": "kl-mu", "sigma": "kl-sigma"}, "kinds": {"kl-mu": "range", "kl-sigma": "range"}},
+  {"key": "kl_mc", "lab": false, "data": false, "params": {"mu": "kl-mu", "sigma": "kl-sigma", "n": "klmc-n", "seed": "klmc-seed"}, "kinds": {"kl-mu": "range", "kl-sigma": "range", "klmc-n": "range", "klmc-seed": "counter"}},
+  {"key": "tension", "lab": false, "data": false, "params": {"x": "ten-x", "beta": "ten-beta"}, "kinds": {"ten-x": "range", "ten-beta": "range"}},
+  {"key": "kl_direction", "lab": false, "data": false, "params": {"x": "dir-x"}, "kinds": {"dir-x": "range"}},
+  {"key": "latent", "lab": false, "data": true, "params": {"classes": "lat-classes", "model": "lat-model"}, "kinds": {"lat-classes": "checkboxes", "lat-model": "select"}},
+  {"key": "dynamics", "lab": false, "data": true, "params": {"run": "dyn-run"}, "kinds": {"dyn-run": "select"}},
+  {"key": "lab_curves", "lab": true, "data": true, "params": {}, "kinds": {}},
+  {"key": "lab_latent", "lab": true, "data": true, "params": {}, "kinds": {}},
+  {"key": "lab_recon", "lab": true, "data": true, "params": {}, "kinds": {}},
+  {"key": "lab_units", "lab": true, "data": true, "params": {}, "kinds": {}},
+  {"key": "lab_posterior", "lab": true, "data": true, "params": {"digit": "labp-digit"}, "kinds": {"labp-digit": "range"}},
 ];
 window.ELBO.LAB_SETTINGS = {"beta": "lab-beta", "lr": "lab-lr", "warmup": "lab-warmup", "z_dim": "lab-zdim", "seed": "lab-seed", "epochs": "lab-epochs"};

@@ -18,9 +18,13 @@
  *               {type: "ready"}; the page sends it after its first calls
  *   "theme"     remembered, so an exported script draws in the reader's colours
  *
- * Other messages (page -> worker): {type: "init", base, packages, bundle}: load
- * Pyodide's core from `base` (pinned by PYODIDE_SRI) and its packages from
- * `packages`, unpack our sources. (worker -> page):
+ * Other messages (page -> worker): {type: "init", base, packages, bundle,
+ * dataFigures}: load Pyodide's core from `base` (pinned by PYODIDE_SRI) and its
+ * packages from `packages`, unpack our sources. {type: "data", bundle}: the
+ * stored digits and weights (js/py-data.js), unpacked beside the sources once
+ * those are in. Until then the requests that read them (the lab's, and those of
+ * the figures in `dataFigures`, for a figure or its export) wait, and every
+ * other request is served. (worker -> page):
  *   {type: "stage", stage, state, ms}     state: "start" | "done"; stages: core,
  *                                         numpy, code (requests are served from
  *                                         here on), plotting
@@ -53,6 +57,12 @@ function elboWorkerMain() {
   let training = false;
   let wantTraining = false;  // Train pressed and not since paused or reset
   let blas = null;  // the promise of scipy's BLAS (loaded on the first Train)
+  const SRC = "/home/pyodide/elbo_src";  // our package's files, in Pyodide's filesystem
+  let codeIn = false;  // the sources are unpacked
+  let dataBundle = null;  // the stored digits and weights, until unpacked
+  let dataIn = false;  // and unpacked
+  let dataFigures = new Set();  // the figures whose requests wait for them
+  const held = [];  // those requests, meanwhile
 
   function post(msg, transfer) { self.postMessage(msg, transfer || []); }
 
@@ -179,23 +189,44 @@ function elboWorkerMain() {
       load("numpy");  // the import is most of this stage's time
     });
     await stage("code", async () => {
-      const root = "/home/pyodide/elbo_src";
-      for (const [path, file] of Object.entries(bundle.files)) {
-        const full = root + "/" + path;
-        pyodide.FS.mkdirTree(full.slice(0, full.lastIndexOf("/")));
-        const data = file.encoding === "base64" ? decodeBase64(file.data) : file.data;
-        pyodide.FS.writeFile(full, data);
-      }
+      unpack(bundle);
       const path = pyodide.pyimport("sys").path;
-      path.insert(0, root);
+      path.insert(0, SRC);
       path.destroy();
       door = pyodide.pyimport("elbo_lab.door").handle;  // a proxy of our own: kept
     });
+    codeIn = true;
+    unpackData();
     // Numbers are live from here. matplotlib is loaded when the page asks
     // ({plotting}), which it does after queueing its first calls, so the first
     // numbers are not kept waiting by the unpacking of matplotlib's wheels.
     open = true;
     schedule();
+  }
+
+  function unpack(files) {
+    for (const [path, file] of Object.entries(files.files)) {
+      const full = SRC + "/" + path;
+      pyodide.FS.mkdirTree(full.slice(0, full.lastIndexOf("/")));
+      pyodide.FS.writeFile(full, file.encoding === "base64" ? decodeBase64(file.data) : file.data);
+    }
+  }
+
+  /* The stored digits and weights, once both they and the sources are in; the
+   * requests held for them then join their queues, in their order. */
+  function unpackData() {
+    if (dataIn || !codeIn || !dataBundle) return;
+    unpack(dataBundle);
+    dataBundle = null;
+    dataIn = true;
+    for (const msg of held.splice(0)) (msg.background ? background : interactive).push(msg);
+    schedule();
+  }
+
+  function needsData(msg) {
+    if (msg.op === "lab") return true;
+    const figure = msg.op === "figure" ? msg.name : msg.op === "export" ? (msg.params || {}).name : null;
+    return dataFigures.has(figure);
   }
 
   /* Import a module for its effect (loading is not a request: see the top). */
@@ -333,7 +364,13 @@ function elboWorkerMain() {
 
   self.onmessage = async (event) => {
     const msg = event.data;
+    if (msg.type === "data") {
+      dataBundle = msg.bundle;
+      unpackData();
+      return;
+    }
     if (msg.type === "init") {
+      dataFigures = new Set(msg.dataFigures || []);
       try {
         await init(msg.base, msg.packages, msg.bundle);
       } catch (err) {
@@ -345,16 +382,19 @@ function elboWorkerMain() {
     if (msg.op === "lab" && msg.name === "train") wantTraining = true;
     if (msg.op === "lab" && (msg.name === "pause" || msg.name === "reset")) training = wantTraining = false;
     if (msg.op === "figure" && !msg.background && msg.key !== undefined) {
-      // the reader's request for a figure replaces its queued background request
-      for (let i = background.length - 1; i >= 0; i--) {
-        const queued = background[i];
-        if (queued.op === "figure" && queued.key === msg.key) {
-          background.splice(i, 1);
-          post({ id: queued.id, ok: false, superseded: true, error: "superseded by a newer call" });
+      // the reader's request for a figure replaces its queued (or held) background request
+      for (const queue of [background, held]) {
+        for (let i = queue.length - 1; i >= 0; i--) {
+          const queued = queue[i];
+          if (queued.background && queued.op === "figure" && queued.key === msg.key) {
+            queue.splice(i, 1);
+            post({ id: queued.id, ok: false, superseded: true, error: "superseded by a newer call" });
+          }
         }
       }
     }
-    (msg.background ? background : interactive).push(msg);
+    if (!dataIn && needsData(msg)) held.push(msg);
+    else (msg.background ? background : interactive).push(msg);
     schedule();
   };
 }

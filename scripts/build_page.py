@@ -109,7 +109,7 @@ def kind(p):
 
 
 def render_table():
-    figures = [{"key": name, "lab": name.startswith("lab_"),
+    figures = [{"key": name, "lab": name.startswith("lab_"), "data": widgets.needs_data(name),
                 "params": {p.name: p.control for p in module.PARAMS if p.control},
                 "kinds": {p.control: kind(p) for p in module.PARAMS if p.control}}
                for name, module in widgets.FIGURES.items()]
@@ -119,7 +119,9 @@ def render_table():
             " *   key     the figure: its module, DOM id (fig-<key>), URL and embed name\n"
             " *   params  Python parameter -> the id of its control\n"
             " *   kinds   control id -> range | select | checkboxes | counter\n"
-            " *   lab     true for the training lab's figures (js/lab.js refreshes them) */\n"
+            " *   lab     true for the training lab's figures (js/lab.js refreshes them)\n"
+            " *   data    true if it reads the stored digits or weights (js/py-data.js): the\n"
+            " *           worker holds its requests until those have arrived */\n"
             "window.ELBO = window.ELBO || {};\n"
             "window.ELBO.FIGURES = [\n"
             + "".join(f"  {json.dumps(row, ensure_ascii=False)},\n" for row in figures) + "];\n"

@@ -167,5 +167,5 @@ def binary_images(x, pixels, name="x"):
     x = matrix(name, x, pixels, f"one image of {pixels} pixels per row")
     if not np.all((x == 0.0) | (x == 1.0)):
         raise ParamError(name, f"{name} must be binary (0 or 1); use elbo_lab.data.load_digits(), "
-                               "which binarises at count >= 8")
+                               "which binarises at grey level > 0.5")
     return x

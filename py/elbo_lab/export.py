@@ -116,10 +116,13 @@ def _py_text(text):
     return repr(text)
 
 
-def _embedded_files():
-    """The FILES dict literal: each package file as ("utf-8", text) or ("base64", data)."""
+def _embedded_files(with_data):
+    """The FILES dict literal: each package file as ("utf-8", text) or ("base64", data); the
+    stored digits and weights (.npz) only ``with_data``."""
     entries = []
     for path in package_files():
+        if path.suffix == ".npz" and not with_data:
+            continue
         rel = path.relative_to(PACKAGE.parent).as_posix()
         data = path.read_bytes()
         if path.suffix in TEXT_SUFFIXES:
@@ -283,7 +286,7 @@ def script(name, params, lab_replay=None, theme=None):
                                        f"not {name}")
     widgets.run(name, **params)  # raises if the figure rejects the params
 
-    files, n_files = _embedded_files()
+    files, n_files = _embedded_files(widgets.needs_data(name))
     param_lines = "\n".join(f"    {key} = {json.dumps(value) if isinstance(value, str) else value!r}"
                             for key, value in params.items())  # json: safe in a docstring
     replay_note = ""

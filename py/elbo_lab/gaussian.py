@@ -5,13 +5,14 @@ log(2 pi) in the package.
 """
 
 import math
+import statistics
 
 import numpy as np
 
 from .checks import ParamError, in_range
 
 __all__ = ["LOG_2PI", "check_gaussian", "kl_diag_terms", "kl_to_standard_normal",
-           "log_normal_pdf", "log_std_normal"]
+           "log_normal_pdf", "log_std_normal", "quantile_grid"]
 
 LOG_2PI = math.log(2.0 * math.pi)
 
@@ -91,3 +92,16 @@ def log_normal_pdf(z, mu=0.0, sigma=1.0):
 def log_std_normal(z):
     """log N(z; 0, I) of each row of z (..., Z), summed over the last axis; nats, (...)."""
     return -0.5 * (z * z + LOG_2PI).sum(axis=-1)
+
+
+def quantile_grid(n, p_lo=0.05):
+    """(n * n, 2) latent points on a grid of the prior's quantiles.
+
+    Each coordinate runs through the standard normal quantiles at n evenly spaced
+    probabilities from p_lo to 1 - p_lo, so the grid covers the prior evenly in
+    probability, as in Kingma & Welling (2013), Fig. 4. Row-major from the top
+    left: z1 grows to the right, z2 upwards.
+    """
+    q = np.array([statistics.NormalDist().inv_cdf(p) for p in np.linspace(p_lo, 1.0 - p_lo, n)])
+    z1, z2 = np.meshgrid(q, q[::-1])
+    return np.column_stack([z1.ravel(), z2.ravel()])

@@ -1,65 +1,22 @@
-"""Saved VAEs: writing and reading weights, the page's pretrained models and histories.
+"""The page's pretrained models, shared, and the recorded training runs.
 
-``scripts/pretrain.py`` trains the two pretrained models ("beta1", "beta4") and
-the recorded training runs; this module reads them. ``model(name)`` and
+``scripts/pretrain.py`` trains the two pretrained models ("beta1", "beta4",
+read by ``vae.load_pretrained``) and the recorded training runs. ``model(name)`` and
 ``encoded_test_set(name)`` keep one copy each for the figures, which share it
 (they must not change it).
 """
 
 import functools
-import json
 import pathlib
 
 import numpy as np
 
 from . import data
-from .checks import choice
-from .vae import VAE
+from .vae import load_pretrained
 
-__all__ = ["PRETRAINED", "encoded_test_set", "histories", "load_pretrained", "load_weights",
-           "model", "save_weights"]
+__all__ = ["encoded_test_set", "histories", "model"]
 
 _HERE = pathlib.Path(__file__).resolve().parent
-PRETRAINED = ("beta1", "beta4")  # names accepted by load_pretrained
-
-
-def save_weights(vae, path, meta=None, dtype=np.float32):
-    """Write ``vae`` to an .npz: its params (as ``dtype``), its sizes and ``meta``.
-
-    meta: a JSON-safe dict (e.g. how it was trained and its test -ELBO).
-    """
-    config = {"x_dim": vae.x_dim, "hidden": vae.hidden, "z_dim": vae.z_dim,
-              "activation": vae.activation.name}
-    arrays = {name: p.astype(dtype) for name, p in vae.params.items()}
-    np.savez_compressed(path, config=np.array(json.dumps(config, sort_keys=True)),
-                        meta=np.array(json.dumps(meta or {}, sort_keys=True)), **arrays)
-
-
-def load_weights(path, dtype=np.float64):
-    """Read a file written by ``save_weights``. Returns ``(vae, meta)``.
-
-    The params are converted to ``dtype`` (float64 by default).
-    """
-    with np.load(path, allow_pickle=False) as f:
-        config = json.loads(str(f["config"]))
-        meta = json.loads(str(f["meta"]))
-        vae = VAE(config["x_dim"], config["hidden"], config["z_dim"], seed=0,
-                  activation=config["activation"], dtype=dtype)
-        for name, p in vae.params.items():
-            p[...] = f[name]
-    return vae, meta
-
-
-def load_pretrained(name="beta1", dtype=np.float64):
-    """A new copy of a VAE trained on the digits by ``scripts/pretrain.py``.
-
-    name: one of ``PRETRAINED``: "beta1" (beta = 1) or "beta4" (beta = 4).
-    The training settings and the recorded test -ELBO are in ``vae.meta``.
-    """
-    name = choice("name", name, PRETRAINED)
-    vae, meta = load_weights(_HERE / f"pretrained_{name}.npz", dtype=dtype)
-    vae.meta = meta
-    return vae
 
 
 @functools.cache
@@ -72,7 +29,7 @@ def model(name):
 def encoded_test_set(name):
     """``(mu, log_var, labels)`` of the test digits under pretrained model ``name``.
 
-    mu, log_var: float64 (360, z_dim), the encoder's q(z|x); labels: int (360,).
+    mu, log_var: float64 (1000, z_dim), the encoder's q(z|x); labels: int (1000,).
     """
     _, _, x_test, y_test = data.load_split()
     mu, log_var = model(name).encode(x_test)

@@ -1,6 +1,6 @@
 """A tiny variational autoencoder in numpy, with hand-written backprop.
 
-Model (defaults: 64 pixels, 256 hidden units, 2 latent dimensions):
+Model (defaults: 784 = 28 x 28 pixels, 128 hidden units, 2 latent dimensions):
 
     encoder   h1 = act(x W1 + b1)
               mu = h1 W_mu + b_mu,  log_var = h1 W_logvar + b_logvar
@@ -9,8 +9,8 @@ Model (defaults: 64 pixels, 256 hidden units, 2 latent dimensions):
               logits = h2 W3 + b3,  p = sigmoid(logits)
     data      x ~ Bernoulli(p), one binary pixel each
 
-act is ReLU by default (tanh on request). The pixels x are 0 or 1: the digits
-binarised at half ink, x = 1 where the count is >= 8 of 16 (``data.py``).
+act is ReLU by default (tanh on request). The pixels x are 0 or 1: the MNIST
+digits binarised at half ink, x = 1 where the grey level is > 0.5 (``data.py``).
 
 Loss per example, in nats (see ``losses.py``):
 
@@ -21,11 +21,14 @@ Loss per example, in nats (see ``losses.py``):
 ``loss_and_grads`` reports the means over the batch, layer by layer: it is what
 the gradient checks test. ``fused_grads`` computes the same numbers without
 allocating, for training (``training.py``). Randomness enters only as an
-explicit ``eps``. The importance-sampled log p(x) is in ``importance.py`` and
-saved weights in ``pretrained.py``.
+explicit ``eps``. The importance-sampled log p(x) is in ``importance.py``.
+``save_weights``, ``load_weights`` and ``load_pretrained`` write and read models
+(the page's two pretrained ones are written by ``scripts/pretrain.py``).
 """
 
+import json
 import math
+import pathlib
 
 import numpy as np
 
@@ -49,7 +52,10 @@ from .losses import (
     sigmoid,
 )
 
-__all__ = ["VAE"]
+__all__ = ["PRETRAINED", "VAE", "load_pretrained", "load_weights", "save_weights"]
+
+_HERE = pathlib.Path(__file__).resolve().parent
+PRETRAINED = ("beta1", "beta4")  # names accepted by load_pretrained
 
 
 def _noise(eps, n, z_dim):
@@ -63,7 +69,7 @@ def _noise(eps, n, z_dim):
 class VAE:
     """A VAE with one hidden layer in the encoder and one in the decoder.
 
-    x_dim: binary pixels per image (64). hidden: hidden units (256). z_dim:
+    x_dim: binary pixels per image (784). hidden: hidden units (128). z_dim:
     latent size (2). seed: seeds the initial weights. activation: "relu" (the
     default) or "tanh". dtype: np.float64 (the default; gradient checks need
     it) or np.float32 (about twice as fast to train, same initial weights up to
@@ -77,7 +83,7 @@ class VAE:
     of 3 seeds.)
     """
 
-    def __init__(self, x_dim=64, hidden=256, z_dim=2, seed=0, *, activation="relu",
+    def __init__(self, x_dim=784, hidden=128, z_dim=2, seed=0, *, activation="relu",
                  dtype=np.float64):
         self.x_dim = whole("x_dim", x_dim, 1)
         self.hidden = whole("hidden", hidden, 1)
@@ -308,3 +314,42 @@ class VAE:
         np.sum(da1, axis=0, out=grads["b1"])
         recon, kl = float(recon), float(kl)
         return {"loss": recon + beta * kl, "recon": recon, "kl": kl}
+
+
+def save_weights(vae, path, meta=None, dtype=np.float32):
+    """Write ``vae`` to an .npz: its params (as ``dtype``), its sizes and ``meta``.
+
+    meta: a JSON-safe dict (e.g. how it was trained and its test -ELBO).
+    """
+    config = {"x_dim": vae.x_dim, "hidden": vae.hidden, "z_dim": vae.z_dim,
+              "activation": vae.activation.name}
+    arrays = {name: p.astype(dtype) for name, p in vae.params.items()}
+    np.savez_compressed(path, config=np.array(json.dumps(config, sort_keys=True)),
+                        meta=np.array(json.dumps(meta or {}, sort_keys=True)), **arrays)
+
+
+def load_weights(path, dtype=np.float64):
+    """Read a file written by ``save_weights``. Returns ``(vae, meta)``.
+
+    The params are converted to ``dtype`` (float64 by default).
+    """
+    with np.load(path, allow_pickle=False) as f:
+        config = json.loads(str(f["config"]))
+        meta = json.loads(str(f["meta"]))
+        vae = VAE(config["x_dim"], config["hidden"], config["z_dim"], seed=0,
+                  activation=config["activation"], dtype=dtype)
+        for name, p in vae.params.items():
+            p[...] = f[name]
+    return vae, meta
+
+
+def load_pretrained(name="beta1", dtype=np.float64):
+    """A new copy of a VAE trained on the MNIST digits by ``scripts/pretrain.py``.
+
+    name: one of ``PRETRAINED``: "beta1" (beta = 1) or "beta4" (beta = 4).
+    The training settings and the recorded test scores are in ``vae.meta``.
+    """
+    name = choice("name", name, PRETRAINED)
+    vae, meta = load_weights(_HERE / f"pretrained_{name}.npz", dtype=dtype)
+    vae.meta = meta
+    return vae

@@ -215,7 +215,7 @@ def test_architecture_shows_the_real_sizes(article):
     values = expect_values(page, "architecture", {},
                            {"x_dim": "arch-x", "hidden": "arch-hidden", "z_dim": "arch-z",
                             "n_params": "arch-params"})
-    assert values["n_params"] == 64 * 256 + 256 + 2 * (256 * 2 + 2) + 2 * 256 + 256 + 256 * 64 + 64
+    assert values["n_params"] == 784 * 128 + 128 + 2 * (128 * 2 + 2) + 2 * 128 + 128 + 128 * 784 + 784
 
 
 def test_math_is_typeset(article):

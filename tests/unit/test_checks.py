@@ -241,9 +241,9 @@ def test_binary_images_accepts_zeros_and_ones():
 
 @pytest.mark.parametrize("value, name, message", [
     ([[0, 1, 0.5]], "x", "x must be binary (0 or 1); use elbo_lab.data.load_digits(), which binarises "
-                         "at count >= 8"),
+                         "at grey level > 0.5"),
     ([[0, 2, 1]], "X_test", "X_test must be binary (0 or 1); use elbo_lab.data.load_digits(), which "
-                            "binarises at count >= 8"),
+                            "binarises at grey level > 0.5"),
     ([[0, 1]], "x", "x must have shape (N, 3) with N >= 1 (one image of 3 pixels per row), got shape (1, 2)"),
 ])
 def test_binary_images_messages(value, name, message):

@@ -77,8 +77,8 @@ def test_embeds_what_build_bundle_ships(tmp_path):
     bundle = load_script("build_bundle")
     shipped = [p.relative_to(bundle.PACKAGE.parent).as_posix() for p in bundle.package_files()]
 
-    path = tmp_path / "kl.py"
-    path.write_text(export.script("kl", {"mu": 1.5, "sigma": 0.8}), encoding="utf-8")
+    path = tmp_path / "generate.py"  # a figure that reads the digits: it carries every file
+    path.write_text(export.script("generate", {"n": 4}), encoding="utf-8")
     embedded = runpy.run_path(str(path), run_name="not_main")["FILES"]  # defines, runs nothing
     assert list(embedded) == shipped
     assert any(rel.endswith(".npz") for rel in embedded)
@@ -272,7 +272,7 @@ def test_replay_only_for_the_lab():
     {"settings": DEFAULTS, "step": 2.5},
     {"settings": DEFAULTS, "step": True},
     {"settings": DEFAULTS, "step": float("inf")},
-    {"settings": dict(DEFAULTS, epochs=3), "step": 37},  # 3 epochs of 12 steps
+    {"settings": dict(DEFAULTS, epochs=3), "step": 214},  # 3 epochs of 71 steps
 ])
 def test_bad_replays(replay):
     with pytest.raises(ValueError, match="^lab_replay "):
@@ -282,7 +282,7 @@ def test_bad_replays(replay):
 def test_a_status_is_a_replay():
     status = dict(LAB_RUN, epoch=2, done=False, version=7)
     assert export._check_replay(status) == LAB_RUN
-    assert export._check_replay(dict(LAB_RUN, step=36))["step"] == 36  # the end of the run
+    assert export._check_replay(dict(LAB_RUN, step=213))["step"] == 213  # the end of the run
 
 
 def test_the_door_answers_export_requests_and_never_raises():
@@ -303,3 +303,14 @@ def test_the_door_answers_export_requests_and_never_raises():
         assert out["ok"] is False and out["bug"] is False, (action, params, out)
         assert isinstance(out["error"], str), (action, params)
     assert door.handle("export", "source", {"name": "nope"})["error"].startswith("unknown figure ")
+
+
+@pytest.mark.parametrize("name", list(widgets.FIGURES))
+def test_a_script_carries_the_stored_digits_and_weights_only_if_its_figure_reads_them(name):
+    reads = name in {"generate", "decode_at", "architecture", "latent", "dynamics"} or name.startswith("lab_")
+    assert widgets.needs_data(name) == reads
+    if name.startswith("lab_"):
+        return  # their scripts need a replay; the flag is what decides, checked above
+    text = export.script(name, {})  # the figure's defaults
+    assert ("elbo_lab/pretrained_beta1.npz" in text) == reads
+    assert ("elbo_lab/digits.npz" in text) == reads

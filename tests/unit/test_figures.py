@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import elbo_lab.plotting.agg as agg
-from elbo_lab import data, door, estimators, plotting, pretrained, toy, widgets
+from elbo_lab import data, door, estimators, plotting, pretrained, toy, vae, widgets
 from elbo_lab.checks import ParamError
 from elbo_lab.gaussian import kl_to_standard_normal
 from elbo_lab.params import Choice, Digits, Seed, Whole, defaults
@@ -453,7 +453,7 @@ def test_kl_direction_figure_reverse_fit_is_mode_seeking():
 
 @pytest.fixture(scope="module")
 def beta1():
-    return pretrained.load_pretrained("beta1")
+    return vae.load_pretrained("beta1")
 
 
 def _log_std_normal_2d(z):
@@ -470,9 +470,9 @@ def test_generate_figure(beta1, n, seed):
     # the decoded digits are in the picture: the mosaic holds the decoder's mean images
     mosaic = plotting.view("generate").live[1].get_array()
     images = beta1.decode(z)
-    assert np.allclose(mosaic[:8, :8], images[0].reshape(8, 8))
+    assert np.allclose(mosaic[:28, :28], images[0].reshape(28, 28))
     if n > 1:
-        assert np.allclose(mosaic[:8, 9:17], images[1].reshape(8, 8))
+        assert np.allclose(mosaic[:28, 29:57], images[1].reshape(28, 28))
 
 
 @pytest.mark.parametrize("z1, z2", [(0.0, 0.0), (1.5, -2.0), (-3.0, 3.0)])
@@ -481,7 +481,7 @@ def test_decode_at_figure(beta1, z1, z2):
     assert (v["z1"], v["z2"]) == (z1, z2)
     assert v["log_prior"] == pytest.approx(_log_std_normal_2d(np.array([z1, z2])))
     shown = plotting.view("decode_at").live[1].get_array()
-    assert np.allclose(shown, beta1.decode(np.array([[z1, z2]]))[0].reshape(8, 8))
+    assert np.allclose(shown, beta1.decode(np.array([[z1, z2]]))[0].reshape(28, 28))
 
 
 def test_decode_at_figure_is_fast():
@@ -498,12 +498,12 @@ def test_latent_figure(classes, model):
     v = _check_contract(widgets.run("latent", classes=classes, model=model))
     _, _, x_test, y_test = data.load_split()
     keep = np.isin(y_test, [int(c) for c in classes])
-    mu, log_var = pretrained.load_pretrained(model).encode(x_test[keep])
+    mu, log_var = vae.load_pretrained(model).encode(x_test[keep])
     kl = 0.5 * np.sum(mu**2 + np.exp(log_var) - 1 - log_var, axis=1)
     assert v["n_points"] == keep.sum() and v["model"] == model
     assert v["mean_kl"] == pytest.approx(kl.mean(), rel=1e-12)
     if classes == "0123456789":  # the whole test set: the figure recorded at pretraining
-        assert v["mean_kl"] == pytest.approx(pretrained.load_pretrained(model).meta["test_kl"],
+        assert v["mean_kl"] == pytest.approx(vae.load_pretrained(model).meta["test_kl"],
                                              rel=1e-6)
     shown = plotting.view("latent").live
     assert sum(len(group.get_offsets()) for group in shown) == keep.sum()
@@ -519,10 +519,10 @@ def test_dynamics_figure(run):
     assert v["final_recon"] == float(h["test_recon"][-1])
     assert v["final_kl"] == float(h["test_kl"][-1])
     assert v["final_neg_elbo"] == pytest.approx(v["final_recon"] + v["final_kl"])
-    assert v["epochs"] == len(h["epoch"]) == 500
+    assert v["epochs"] == len(h["epoch"]) == 100
     if run == "no_warmup":  # the same training as the pretrained beta1 model's
         assert v["final_neg_elbo"] == pytest.approx(
-            pretrained.load_pretrained("beta1").meta["test_neg_elbo"], abs=0.1)
+            vae.load_pretrained("beta1").meta["test_neg_elbo"], abs=0.1)
 
 
 def test_architecture_figure():
@@ -532,10 +532,10 @@ def test_architecture_figure():
     v = out["values"]
     assert_json_safe(v)
     assert isinstance(out["summary"], str) and out["summary"].endswith(".")
-    model = pretrained.load_pretrained("beta1")
-    assert v == {"x_dim": 64, "hidden": 256, "z_dim": 2, "activation": "relu",
+    model = vae.load_pretrained("beta1")
+    assert v == {"x_dim": 784, "hidden": 128, "z_dim": 2, "activation": "relu",
                  "n_params": sum(p.size for p in model.params.values())}
-    assert v["n_params"] == 64 * 256 + 256 + 2 * (256 * 2 + 2) + 2 * 256 + 256 + 256 * 64 + 64
-    assert "34,884 parameters" in out["summary"]
+    assert v["n_params"] == 784 * 128 + 128 + 2 * (128 * 2 + 2) + 2 * 128 + 128 + 128 * 784 + 784
+    assert "202,516 parameters" in out["summary"]
     assert door.handle("figure", "architecture", {"x": 1})["error"].startswith("bad parameters")
 

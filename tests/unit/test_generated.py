@@ -16,18 +16,25 @@ from elbo_lab.params import defaults
 from repo import ROOT, load_script
 
 
-def test_python_bundle_is_current():
+def test_python_bundles_are_current():
     bundle = load_script("build_bundle")
-    if (ROOT / "js" / "py-bundle.js").read_text() != bundle.render():
-        pytest.fail("js/py-bundle.js is stale: run python scripts/build_bundle.py")
+    for out in bundle.OUTS:
+        if out.read_text() != bundle.render(out):
+            pytest.fail(f"{out.relative_to(ROOT)} is stale: run python scripts/build_bundle.py")
 
 
-def test_bundle_holds_the_whole_package():
-    text = (ROOT / "js" / "py-bundle.js").read_text()
-    files = json.loads(text[text.index("{"):text.rindex("}") + 1])["files"]
+def _bundled(name):
+    text = (ROOT / "js" / name).read_text()
+    return json.loads(text[text.index("{"):text.rindex("}") + 1])["files"]
+
+
+def test_the_two_bundles_hold_the_whole_package_the_data_apart():
+    code, data = _bundled("py-bundle.js"), _bundled("py-data.js")
     on_disk = {p.relative_to(ROOT / "py").as_posix() for p in (ROOT / "py" / "elbo_lab").rglob("*")
                if p.is_file() and "__pycache__" not in p.parts}
-    assert set(files) == on_disk
+    assert set(code) | set(data) == on_disk and not set(code) & set(data)
+    assert set(data) == {f for f in on_disk if f.endswith(".npz")} and len(data) == 4
+    assert len((ROOT / "js" / "py-bundle.js").read_bytes()) < 500_000  # the code alone
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])

@@ -84,13 +84,13 @@ def test_train_can_stop_and_continue_with_its_optimizer():
 def test_yield_steps_gives_the_same_records_bit_for_bit(digits):
     X_train, _, X_test, _ = digits
     kwargs = dict(batch_size=128, lr=3e-3, beta=2.0, seed=5, warmup_epochs=1, X_test=X_test)
-    model_a = vae.VAE(64, 256, 3, seed=5, dtype=np.float32)
-    model_b = vae.VAE(64, 256, 3, seed=5, dtype=np.float32)
+    model_a = vae.VAE(784, 128, 3, seed=5, dtype=np.float32)
+    model_b = vae.VAE(784, 128, 3, seed=5, dtype=np.float32)
     plain = list(training.train(model_a, X_train, 3, **kwargs))
     steps = list(training.train(model_b, X_train, 3, yield_steps=True, **kwargs))
-    assert len(steps) == 3 * 12  # 1437 digits in batches of 128: 12 steps per epoch
+    assert len(steps) == 3 * 71  # 9,000 digits in batches of 128: 71 steps per epoch
     records = [r for r in steps if r is not None]
-    assert [i for i, r in enumerate(steps) if r is not None] == [11, 23, 35]
+    assert [i for i, r in enumerate(steps) if r is not None] == [70, 141, 212]
     assert records == plain  # every float identical
     np.testing.assert_array_equal(model_a.flat, model_b.flat)
 
@@ -105,10 +105,10 @@ def bad_calls():
     m = vae.VAE(hidden=8)
     nan_x = X.copy()
     nan_x[0, 0] = np.nan
-    grey = data.load_split(binarize=False)[0][:10]  # grey levels k/16: not what the model takes
-    shape = r"must have shape \(N, 64\)"
+    grey = 0.75 * data.load_split()[0][:10]  # grey levels: not what the model takes
+    shape = r"must have shape \(N, 784\)"
     not_binary = (r"x must be binary \(0 or 1\); use elbo_lab\.data\.load_digits\(\), "
-                  r"which binarises at count >= 8")
+                  r"which binarises at grey level > 0\.5")
     return [
         ("evaluate x grey levels", lambda: training.evaluate(m, grey, rng), not_binary, "x"),
         ("train X grey levels", lambda: training.train(m, grey, 1), not_binary, "x"),

@@ -87,7 +87,7 @@ def test_loss_matches_scipy_bernoulli_and_the_kl_formula(activation, digits):
 
 def test_default_model_is_relu():
     model = vae.VAE()
-    assert (model.x_dim, model.hidden, model.z_dim, model.activation.name) == (64, 256, 2, "relu")
+    assert (model.x_dim, model.hidden, model.z_dim, model.activation.name) == (784, 128, 2, "relu")
 
 
 def test_stats_are_python_floats_and_consistent():
@@ -129,7 +129,7 @@ def test_float32_model_agrees_with_float64(digits):
 def test_params_are_views_of_one_flat_vector():
     model = vae.VAE(seed=5)
     assert all(p.base is model.flat for p in model.params.values())
-    assert model.flat.size == sum(p.size for p in model.params.values()) == 34884
+    assert model.flat.size == sum(p.size for p in model.params.values()) == 202516
     assert Adam(model.params)._flat is model.flat
 
 
@@ -147,7 +147,7 @@ def test_encode_and_decode_shapes(digits):
     mu, log_var = model.encode(digits[0][:10])
     assert mu.shape == log_var.shape == (10, 2)
     p = model.decode(mu)
-    assert p.shape == (10, 64) and p.min() >= 0 and p.max() <= 1
+    assert p.shape == (10, 784) and p.min() >= 0 and p.max() <= 1
     np.testing.assert_allclose(p, 1 / (1 + np.exp(-model.decode_logits(mu))), rtol=1e-12)
 
 
@@ -163,20 +163,20 @@ def bad_calls():
     nan_x[0, 0], inf_x[1, 1] = np.nan, np.inf
     off_grid, out_of_range = X.copy(), X.copy()
     off_grid[0, 0], out_of_range[0, 0] = 0.5, 2.0
-    grey = data.load_split(binarize=False)[0][:10]  # grey levels k/16: not what the model takes
+    grey = 0.75 * data.load_split()[0][:10]  # grey levels: not what the model takes
     nan_eps = eps.copy()
     nan_eps[2, 1] = np.nan
-    shape = r"must have shape \(N, 64\)"
+    shape = r"must have shape \(N, 784\)"
     not_binary = (r"x must be binary \(0 or 1\); use elbo_lab\.data\.load_digits\(\), "
-                  r"which binarises at count >= 8")
+                  r"which binarises at grey level > 0\.5")
     return [
         ("x 1-D", lambda: m.loss_and_grads(X[0], eps), shape, "x"),
         ("x wrong width", lambda: m.loss_and_grads(X[:, :60], eps),
-         r"\(N, 64\) .* got shape \(10, 60\)", "x"),
+         r"\(N, 784\) .* got shape \(10, 60\)", "x"),
         ("x empty", lambda: m.loss_and_grads(X[:0], eps[:0]), shape, "x"),
         ("x NaN", lambda: m.loss_and_grads(nan_x, eps), "NaN or infinity", "x"),
         ("x inf", lambda: m.loss_and_grads(inf_x, eps), "NaN or infinity", "x"),
-        ("x not numbers", lambda: m.loss_and_grads([["a"] * 64], eps[:1]), "array of numbers", "x"),
+        ("x not numbers", lambda: m.loss_and_grads([["a"] * 784], eps[:1]), "array of numbers", "x"),
         ("x off grid", lambda: m.loss_and_grads(off_grid, eps), not_binary, "x"),
         ("x above 1", lambda: m.loss_and_grads(out_of_range, eps), not_binary, "x"),
         ("x grey levels", lambda: m.loss_and_grads(grey, eps), not_binary, "x"),

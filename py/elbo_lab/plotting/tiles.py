@@ -1,17 +1,16 @@
-"""Digit images laid out as one picture: mosaics of 8x8 tiles (numpy only).
+"""Digit images laid out as one picture: mosaics of 28x28 tiles (numpy only).
 
 Gaps between tiles are NaN, which the digit colour map shows as the background.
 """
 
 import numpy as np
 
+from ..data import SIDE
+
 __all__ = ["SIDE", "mosaic", "pairs_mosaic"]
 
-SIDE = 8  # pixels per side of a digit
-
-
 def mosaic(images, cols, gap=1, fill=np.nan):
-    """(N, 64) images -> one array of 8x8 tiles, ``cols`` per row, ``gap`` pixels apart."""
+    """(N, 784) images -> one array of 28x28 tiles, ``cols`` per row, ``gap`` pixels apart."""
     n = len(images)
     rows = -(-n // cols)
     size = SIDE + gap

@@ -18,7 +18,7 @@ The word <name> is also the figure's DOM id, URL key, embed name and test id.
 
 from collections import OrderedDict
 
-from .. import plotting
+from .. import plotting, pretrained, session
 from ..checks import ParamError
 from ..params import check_all
 from . import (
@@ -41,7 +41,7 @@ from . import (
     tension,
 )
 
-__all__ = ["FIGURES", "figure", "run"]
+__all__ = ["FIGURES", "figure", "needs_data", "run"]
 
 FIGURES = {module.__name__.rpartition(".")[2]: module for module in (
     generate, decode_at, posterior, architecture, reparam, derivation, kl, kl_mc, tension,
@@ -58,6 +58,12 @@ def figure(name):
         raise ParamError("figure", f"unknown figure {name!r}; the figures are "
                                    f"{', '.join(FIGURES)}")
     return module
+
+
+def needs_data(name):
+    """Whether figure ``name`` reads the stored digits or weights (the package's .npz files):
+    whether its module uses ``pretrained`` or ``session``."""
+    return any(value is pretrained or value is session for value in vars(figure(name)).values())
 
 
 def run(name, /, **params):

@@ -11,6 +11,7 @@ from .. import pretrained
 from ..gaussian import log_std_normal
 from ..params import Real
 from ..plotting.theme import THEME
+from ..plotting.tiles import SIDE
 
 PARAMS = (
     Real("z1", 0.0, "z₁, first latent coordinate", "dec-z1", lo=-3.0, hi=3.0, short="z₁"),
@@ -36,7 +37,7 @@ def build(agg):
     agg.digit_axes(digit)
     marker, = plane.plot([0], [0], "o", ms=10, color=THEME["q"], mec=THEME["background"],
                          mew=1.5, zorder=3)
-    picture = digit.imshow(np.zeros((8, 8)), cmap=agg.grey_cmap(), vmin=0, vmax=1,
+    picture = digit.imshow(np.zeros((SIDE, SIDE)), cmap=agg.grey_cmap(), vmin=0, vmax=1,
                            interpolation="nearest")
     digit.set_title("decoded mean image", fontsize=THEME["font_size"] - 1, color=THEME["text"])
     return agg.Blitted(fig, [marker, picture])
@@ -46,5 +47,5 @@ def draw(agg, view, z, image):
     """Left: the latent plane with a marker at z. Right: the decoded digit, large."""
     marker, picture = view.live
     marker.set_data([z[0]], [z[1]])
-    picture.set_data(image.reshape(8, 8))
+    picture.set_data(image.reshape(SIDE, SIDE))
     return view.render(layer_key=0)

@@ -2,11 +2,12 @@
 
 The runs were recorded by ``scripts/pretrain.py`` (``pretrained.histories``):
 "no_warmup" (beta = 1 throughout), "warmup" (beta ramps from 0 to 1 over the
-first 100 epochs) or "beta4" (beta = 4). values: final_recon, final_kl (on the
+first 20 epochs) or "beta4" (beta = 4). values: final_recon, final_kl (on the
 test set at the last epoch, nats per digit), final_neg_elbo = final_recon +
 final_kl (the beta = 1 negative ELBO, whatever beta the run trained with), epochs.
 """
 
+import math
 from types import SimpleNamespace
 
 import numpy as np
@@ -39,8 +40,8 @@ def compute(run):
 
 def build(agg):
     fig = agg.new_figure(640, 300)
-    left = fig.add_axes((0.08, 0.17, 0.39, 0.66))
-    right = fig.add_axes((0.58, 0.17, 0.39, 0.66))
+    left = fig.add_axes((0.11, 0.17, 0.36, 0.66))
+    right = fig.add_axes((0.61, 0.17, 0.36, 0.66))
     lines = []
     for ax, name in ((left, "reconstruction −E[log p(x|z)]"), (right, "KL(q(z|x) ‖ p(z))")):
         agg.style_axes(ax)
@@ -69,11 +70,15 @@ def draw(agg, view, run, history):
         if len(ramp):
             shade.set_x(epoch[0])
             shade.set_width(ramp[-1] - epoch[0])
-    ladder = (1.0, 2.0, 3.0, 4.0, 5.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0)
+    ladder = (1.0, 2.0, 3.0, 4.0, 5.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 100.0, 150.0,
+              200.0, 250.0, 300.0, 350.0, 400.0)
     left, right = view.fig.axes
     for ax, pair in ((left, series[:2]), (right, series[2:])):
         ax.set_xlim(epoch[0], epoch[-1])
-        ax.set_ylim(0.0, nice_top(1.05 * max(float(np.max(y)) for y in pair), ladder))
+        # the reconstruction term lives far from 0 (about 150 nats for 784 pixels): zoom in
+        bottom = 50.0 * math.floor(0.95 * min(float(np.min(y)) for y in pair) / 50.0)
+        ax.set_ylim(bottom if ax is left else 0.0,
+                    nice_top(1.05 * max(float(np.max(y)) for y in pair), ladder))
     note = "; shaded: warm-up, β < 1" if len(ramp) else ""
     view.title.set_text(f"Training run: {RUN_TITLES.get(run, run)}{note}")
     view.fig.canvas.draw()

@@ -13,7 +13,7 @@ from .. import pretrained
 from ..gaussian import log_std_normal
 from ..params import Seed, Whole
 from ..plotting.theme import THEME
-from ..plotting.tiles import mosaic
+from ..plotting.tiles import SIDE, mosaic
 
 PARAMS = (
     Whole("n", 16, "number of samples", "gen-n", lo=1, hi=64, box_label="samples value"),
@@ -24,7 +24,7 @@ MOST = 64  # the most samples: one label is made for each
 
 def compute(n, seed):
     z = np.random.default_rng(seed).standard_normal((n, 2))
-    images = pretrained.model("beta1").decode(z)  # (n, 64) in [0, 1]
+    images = pretrained.model("beta1").decode(z)  # (n, 784) in [0, 1]
     mean_log_prior = float(np.mean(log_std_normal(z)))
     summary = (f"{n} point{'s' if n > 1 else ''} drawn from the prior N(0, I) "
                f"(mean log density {mean_log_prior:.2f} nats) and decoded into "
@@ -41,7 +41,7 @@ def build(agg):
     points = plane.scatter([], [], s=16, color=THEME["q"], zorder=3)
     labels = [plane.text(0, 0, str(i + 1), fontsize=7, color=THEME["text"], zorder=4,
                          ha="left", va="bottom") for i in range(MOST)]
-    picture = grid.imshow(np.zeros((8, 8)), cmap=agg.grey_cmap(), vmin=0, vmax=1,
+    picture = grid.imshow(np.zeros((SIDE, SIDE)), cmap=agg.grey_cmap(), vmin=0, vmax=1,
                           interpolation="nearest")
     tile_labels = [grid.text(0, 0, str(i + 1), fontsize=6, color=THEME["q"], ha="left",
                              va="top") for i in range(MOST)]
@@ -67,7 +67,7 @@ def draw(agg, view, z, images):
         label.set_visible(i < n and n <= 36)  # beyond 6 x 6 the numbers would crowd the digits
         if i < n:
             r, c = divmod(i, cols)
-            label.set_position((c * 9 - 0.4, r * 9 - 0.5))
+            label.set_position((c * (SIDE + 1) + 0.5, r * (SIDE + 1) + 0.5))
     grid = view.fig.axes[1]
     grid.set_xlim(-0.5, width - 0.5)
     grid.set_ylim(rows - 0.5, -1.8)

@@ -17,9 +17,10 @@ from .. import session
 from ..grid_posterior import true_posterior
 from ..params import Whole
 from ..plotting.theme import THEME
+from ..plotting.tiles import SIDE
 
 PARAMS = (
-    Whole("digit", 0, "test digit number", "labp-digit", lo=0, hi=359,
+    Whole("digit", 0, "test digit number", "labp-digit", lo=0, hi=999,
           box_label="test digit number"),
 )
 CACHE_SIZE = 32  # digits kept for the current weights
@@ -65,7 +66,7 @@ def build(agg):
     for ax, name in ((top, "test digit x"), (bottom, "reconstruction")):
         agg.digit_axes(ax)
         ax.set_title(name, fontsize=THEME["font_size"] - 1, color=THEME["text"])
-    pictures = [ax.imshow(np.zeros((8, 8)), cmap=agg.grey_cmap(), vmin=0, vmax=1,
+    pictures = [ax.imshow(np.zeros((SIDE, SIDE)), cmap=agg.grey_cmap(), vmin=0, vmax=1,
                           interpolation="nearest") for ax in (top, bottom)]
     agg.style_axes(plane)
     agg.label_axes(plane, "z₁", "z₂")
@@ -92,8 +93,8 @@ def draw(agg, view, x, recon, z1, z2, density, q_mu, q_sd):
     on both axes. Redrawn fully (the contours are new each time); the figure's results
     are cached on the weights and the digit."""
     top, bottom, plane = view.fig.axes
-    view.pictures[0].set_data(np.reshape(x, (8, 8)))
-    view.pictures[1].set_data(np.reshape(recon, (8, 8)))
+    view.pictures[0].set_data(np.reshape(x, (SIDE, SIDE)))
+    view.pictures[1].set_data(np.reshape(recon, (SIDE, SIDE)))
     if view.contours is not None:
         view.contours.remove()
     peak = float(density.max())

@@ -10,12 +10,13 @@ import math
 import numpy as np
 
 from .. import session
+from ..gaussian import quantile_grid
 from ..losses import bernoulli_log_pmf, sigmoid
 from ..plotting.theme import THEME
-from ..plotting.tiles import mosaic, pairs_mosaic
+from ..plotting.tiles import SIDE, mosaic, pairs_mosaic
 
 PARAMS = ()
-MANIFOLD_SIDE = 10  # the decoded manifold: 10 x 10 points over [-2.5, 2.5]^2
+MANIFOLD_SIDE = 8  # the decoded manifold: 8 x 8 points at the prior's 5%..95% quantiles
 
 
 def cache_key():
@@ -31,9 +32,7 @@ def compute():
     logits = model.decode_logits(mu_all[first]).astype(np.float64)
     recon = float(-np.mean(bernoulli_log_pmf(logits, x.astype(np.float64))))
     v = session.principal_directions(mu_all)
-    side = np.linspace(-2.5, 2.5, MANIFOLD_SIDE)
-    a, b = np.meshgrid(side, side[::-1])  # the second coordinate grows upwards
-    grid_z = np.column_stack([a.ravel(), b.ravel()]) @ v.T
+    grid_z = quantile_grid(MANIFOLD_SIDE) @ v.T
     manifold = sigmoid(model.decode_logits(grid_z))
     Z = model.z_dim
     summary = (f"Ten test digits, one of each class, reconstructed from their encoder means "
@@ -51,9 +50,9 @@ def build(agg):
     grid = fig.add_axes((0.56, 0.06, 0.4, 0.8))
     for ax in (pairs, grid):
         agg.digit_axes(ax)
-    left = pairs.imshow(np.zeros((8, 8)), cmap=agg.grey_cmap(), vmin=0, vmax=1,
+    left = pairs.imshow(np.zeros((SIDE, SIDE)), cmap=agg.grey_cmap(), vmin=0, vmax=1,
                         interpolation="nearest")
-    right = grid.imshow(np.zeros((8, 8)), cmap=agg.grey_cmap(), vmin=0, vmax=1,
+    right = grid.imshow(np.zeros((SIDE, SIDE)), cmap=agg.grey_cmap(), vmin=0, vmax=1,
                         interpolation="nearest")
     pairs.set_title("test digits and their reconstructions", fontsize=THEME["font_size"] - 1,
                     color=THEME["text"])
@@ -63,7 +62,7 @@ def build(agg):
 
 
 def draw(agg, view, data, recons, manifold, z_dim):
-    """data, recons: (10, 64) in [0, 1]; manifold: (100, 64), a 10 x 10 grid of decoded
+    """data, recons: (10, 784) in [0, 1]; manifold: (64, 784), an 8 x 8 grid of decoded
     latent points, row-major from the top left (the second coordinate grows upwards)."""
     left, right = view.live
     pairs, grid = view.fig.axes
@@ -78,18 +77,19 @@ def draw(agg, view, data, recons, manifold, z_dim):
     if key != view.key:
         pairs.set_xlim(-0.5, tiles.shape[1] - 0.5)
         pairs.set_ylim(tiles.shape[0] - 0.5, -0.5)
-        pair_rows = [4.0 + k * 21.0 for k in range(-(-len(data) // 5))]  # see pairs_mosaic
-        pairs.set_yticks([y + dy for y in pair_rows for dy in (0.0, 9.0)],
+        pair_height = 2 * (SIDE + 1) - 1 + 4  # see pairs_mosaic
+        pair_rows = [SIDE / 2 + k * pair_height for k in range(-(-len(data) // 5))]
+        pairs.set_yticks([y + dy for y in pair_rows for dy in (0.0, SIDE + 1.0)],
                          ["data", "recon."] * len(pair_rows))
         pairs.tick_params(axis="y", length=0, labelsize=THEME["font_size"] - 1,
                           colors=THEME["text"])
         grid.set_xlim(-0.5, tiles_m.shape[1] - 0.5)
         grid.set_ylim(tiles_m.shape[0] - 0.5, -0.5)
         if z_dim == 2:
-            grid.set_title("decoded: z₁, z₂ from −2.5 to 2.5", fontsize=THEME["font_size"] - 1,
+            grid.set_title("decoded: z₁, z₂ at the prior's\n5% … 95% quantiles", fontsize=THEME["font_size"] - 1,
                            color=THEME["text"])
         else:
-            grid.set_title(f"decoded along the top 2 principal\ndirections, −2.5 to 2.5 "
+            grid.set_title(f"decoded along the top 2 principal\ndirections, 5% … 95% quantiles "
                            f"(other {z_dim - 2} at 0)", fontsize=THEME["font_size"] - 1,
                            color=THEME["text"])
     return view.render(layer_key=key)

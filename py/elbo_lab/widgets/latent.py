@@ -2,7 +2,8 @@
 
 The left panel scatters the encoder means of the test digits of the chosen
 classes (each drawn as its digit, coloured by class) with the prior's 1 and 2 sd
-circles; the right panel decodes a 12 x 12 grid of z in [-2.5, 2.5]^2.
+circles; the right panel decodes a 10 x 10 grid of z at the prior's quantiles
+(``gaussian.quantile_grid``), as in Kingma & Welling (2013), Fig. 4.
 values: n_points (test digits shown), mean_kl (the mean over those digits of
 KL(q(z|x) || N(0, I)), nats), model.
 """
@@ -12,10 +13,10 @@ import functools
 import numpy as np
 
 from .. import pretrained
-from ..gaussian import kl_diag_terms
+from ..gaussian import kl_diag_terms, quantile_grid
 from ..params import Choice, Digits
 from ..plotting.theme import THEME
-from ..plotting.tiles import mosaic
+from ..plotting.tiles import SIDE, mosaic
 
 PARAMS = (
     Digits("classes", label="digits to show", control="lat-classes"),
@@ -23,15 +24,13 @@ PARAMS = (
            options=(("beta1", "β = 1 (the ELBO)"), ("beta4", "β = 4"))),
 )
 
-MANIFOLD_Z = np.linspace(-2.5, 2.5, 12)
+MANIFOLD_SIDE = 10
 
 
 @functools.cache
 def manifold(model):
-    """The decoded 12 x 12 grid of z over [-2.5, 2.5]^2 as one mosaic (z2 grows upwards)."""
-    zz1, zz2 = np.meshgrid(MANIFOLD_Z, MANIFOLD_Z[::-1])
-    grid_z = np.column_stack([zz1.ravel(), zz2.ravel()])
-    return mosaic(pretrained.model(model).decode(grid_z), cols=len(MANIFOLD_Z))
+    """The decoded 10 x 10 quantile grid of z as one mosaic (z2 grows upwards)."""
+    return mosaic(pretrained.model(model).decode(quantile_grid(MANIFOLD_SIDE)), cols=MANIFOLD_SIDE)
 
 
 def compute(classes, model):
@@ -58,10 +57,11 @@ def build(agg):
     groups = [plane.scatter([], [], s=30, marker=f"${d}$", color=THEME["digits"][d],
                             linewidths=0.3, label=f"class {d}") for d in range(10)]
     legend = agg.digit_legend(plane, groups)
-    picture = grid.imshow(np.zeros((8, 8)), cmap=agg.grey_cmap(), vmin=0, vmax=1,
+    picture = grid.imshow(np.zeros((SIDE, SIDE)), cmap=agg.grey_cmap(), vmin=0, vmax=1,
                           interpolation="nearest")
-    grid.set_xlabel("z₁ from −2.5 to 2.5", color=THEME["text"], fontsize=THEME["font_size"] - 1)
-    grid.set_ylabel("z₂ from −2.5 (bottom) to 2.5", color=THEME["text"],
+    grid.set_xlabel("z₁: prior quantiles 5% … 95%", color=THEME["text"],
+                    fontsize=THEME["font_size"] - 1)
+    grid.set_ylabel("z₂: 5% (bottom) … 95%", color=THEME["text"],
                     fontsize=THEME["font_size"] - 1)
     view = agg.Blitted(fig, groups, overlay=[legend])
     view.manifold = picture
