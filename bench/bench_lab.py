@@ -100,7 +100,9 @@ def to_target(page, target, shot_at_s, shot_path):
         if at_shot is None and s["since_click"] >= shot_at_s * 1000:
             at_shot = {"epoch": status["epoch"], "step": status["step"],
                        "test_neg_elbo": latest and latest["test_neg_elbo"]}
-            if shot_path:
+            if shot_path:  # the lab refreshes only the figures on screen: show it, let it redraw
+                page.evaluate("document.getElementById('fig-lab_recon').scrollIntoView({block: 'start'})")
+                page.wait_for_timeout(3000)
                 page.locator("#fig-lab_recon").screenshot(path=shot_path)
                 page.evaluate("document.getElementById('fig-lab_curves').scrollIntoView({block: 'start'})")
         if latest and latest["test_neg_elbo"] <= target + TARGET_NATS:
