@@ -22,8 +22,9 @@
  * dataFigures}: load Pyodide's core from `base` (pinned by PYODIDE_SRI) and its
  * packages from `packages`, unpack our sources. {type: "data", bundle}: the
  * stored digits and weights (js/py-data.js), unpacked beside the sources once
- * those are in. Until then the requests that read them (the lab's, and those of
- * the figures in `dataFigures`, for a figure or its export) wait, and every
+ * those are in. Until then the requests that read them (the lab's, the test
+ * digits' ("digit"), and those of the figures in `dataFigures`, for a figure or
+ * its export) wait, and every
  * other request is served. (worker -> page):
  *   {type: "stage", stage, state, ms}     state: "start" | "done"; stages: core,
  *                                         numpy, code (requests are served from
@@ -224,7 +225,7 @@ function elboWorkerMain() {
   }
 
   function needsData(msg) {
-    if (msg.op === "lab") return true;
+    if (msg.op === "lab" || msg.op === "digit") return true;
     const figure = msg.op === "figure" ? msg.name : msg.op === "export" ? (msg.params || {}).name : null;
     return dataFigures.has(figure);
   }
@@ -347,6 +348,7 @@ function elboWorkerMain() {
     lab: lab,
     export: (msg) => answer(msg.id, () => ask("export", msg.name,
       msg.name === "download" ? Object.assign({ theme: theme }, msg.params) : msg.params)),
+    digit: (msg) => answer(msg.id, () => ask("digit", msg.name, msg.params)),
     theme: (msg) => answer(msg.id, () => {
       const result = ask("theme", msg.name, {});
       theme = result.theme;
