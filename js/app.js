@@ -265,7 +265,10 @@
         } else el.textContent = String(value);
       }
       if (canvas && result.image) paintImage(canvas, result.image);
-      if (result.axes) axes = result.axes;
+      if (result.axes) {
+        axes = result.axes;
+        canvas.style.touchAction = "none";  // a finger on it drags the point, not the page
+      }
       if (summary && result.summary) summary.textContent = result.summary;
       if (canvas) figure.classList.toggle("awaiting-plot", !result.image);
       requestAnimationFrame(() => {
@@ -420,7 +423,17 @@
     ELBO.theme.listeners.push((name) => {  // Python redraws every figure in the new colours
       if (bridge.callable) sendTheme(name).then(() => refreshAll(), () => {});
     });
-    document.querySelectorAll('[data-kind="pad"]').forEach((el) => { el.pad = new ELBO.Pad(el, bridge); });
+    let fast = false;  // the pad's figure multiplies faster with scipy's BLAS: ask for it once
+    const speedUp = () => {
+      if (fast || !bridge.callable) return;
+      fast = true;
+      bridge.send({ op: "blas", name: "load" }).catch(() => { fast = false; });
+    };
+    document.querySelectorAll('[data-kind="pad"]').forEach((el) => {
+      el.pad = new ELBO.Pad(el, bridge);
+      el.pad.canvas.addEventListener("pointerdown", speedUp);
+      el.addEventListener("pad-change", speedUp);
+    });
     ELBO.theme.listeners.push(() => document.querySelectorAll('[data-kind="pad"]').forEach((el) => el.pad.paint()));
     const ids = new Set(ELBO.FIGURES.flatMap((row) => Object.values(row.params)));
     Object.values(ELBO.LAB_SETTINGS).forEach((id) => { if ($(id)) ids.add(id); });

@@ -153,8 +153,7 @@ def build(agg):
     agg.label_axes(hist, "log p(x), nats", "")
     marker = hist.axvline(0, color=THEME["q"], lw=2.2, zorder=4)
     marker_text = hist.text(0, 0.96, "", transform=hist.get_xaxis_transform(), color=THEME["q"],
-                            fontsize=THEME["font_size"] - 1, ha="center", va="top", zorder=5,
-                            bbox={"fc": THEME["background"], "ec": "none", "pad": 1.0})
+                            fontsize=THEME["font_size"] - 1, ha="center", va="top", zorder=5)
     # live artists are drawn over the saved layer, in this order: q*'s circles after the density
     live = [q_dot, best_dot, density, *best_circles, *q_ellipses, off_view, picture, marker,
             marker_text]
@@ -215,6 +214,7 @@ def draw(agg, view, layer, test_mu, test_labels, test_log_px, log_px, recon, q_m
     far = np.abs(centre).max() > VIEW_SD
     p.off_view.set_text(f"q's centre is off this view, at ({centre[0]:.0f}, {centre[1]:.0f})"
                         if far else "")
+    p.off_view.set_visible(bool(far))  # an empty text still costs a layout
     p.picture.set_data(np.reshape(recon, (SIDE, SIDE)))
     lo, hi = p.hist.get_xlim()
     at = min(max(log_px, lo), hi)
