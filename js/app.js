@@ -104,8 +104,10 @@
    *   range   its typed twin "<id>-num" holds the value (a number, or NaN)
    *   select  the chosen option's value (a string)
    *   fieldset of checkboxes   the checked values joined ("0137")
-   *   button  a counter (data-value) that each click increments: "resample" */
+   *   button  a counter (data-value) that each click increments: "resample"
+   *   pad     a drawing pad (js/pad.js): the packed image in data-value */
   function controlKind(el) {
+    if (el.dataset.kind === "pad") return "pad";
     if (el.tagName === "SELECT") return "select";
     if (el.tagName === "FIELDSET") return "checkboxes";
     if (el.tagName === "BUTTON") return "counter";
@@ -120,6 +122,7 @@
         return [...el.querySelectorAll("input[type=checkbox]")].filter((c) => c.checked)
           .map((c) => c.value).join("");
       case "counter": return Number(el.dataset.value || 0);
+      case "pad": return el.dataset.value;
       default: return readNumber($(id + "-num"));
     }
   }
@@ -135,6 +138,8 @@
       });
     } else if (kind === "select" || kind === "checkboxes") {
       el.addEventListener("change", onChange);
+    } else if (kind === "pad") {
+      el.addEventListener("pad-change", onChange);
     } else {
       const num = $(id + "-num");
       el.addEventListener("input", () => { num.value = el.value; onChange(); });
@@ -168,6 +173,7 @@
         el.querySelectorAll("input[type=checkbox]").forEach((c) => { c.checked = text.includes(c.value); });
         break;
       case "counter": el.dataset.value = String(Math.max(0, Math.floor(Number(text)) || 0)); break;
+      case "pad": el.pad.set(text); break;
       default: {
         // the typed twin holds the value as given (Python judges it); the slider follows if it can
         $(id + "-num").value = text;
@@ -230,6 +236,7 @@
     const outputs = [...figure.querySelectorAll("output[data-show]")];
     const marked = new Set();  // performance marks already set: "live" (numbers), "drawn"
     let lastInput = 0;
+    let axes = null;  // the draggable axes of the last answer (result.axes), if the figure has one
 
     /* Paint an answer; on an error keep the last good figure and numbers,
      * show the message, and mark the control of the parameter it names. */
@@ -248,7 +255,9 @@
       errorBox.hidden = true;
       for (const el of outputs) {
         const value = result.values[el.dataset.show];
-        if (typeof value === "boolean") {
+        if (value === null || value === undefined) {
+          el.textContent = "–";
+        } else if (typeof value === "boolean") {
           el.textContent = value ? (el.dataset.true || "yes") : (el.dataset.false || "no");
           el.classList.toggle("fails", !value);
         } else if (typeof value === "number" && el.dataset.digits !== "int") {
@@ -256,6 +265,10 @@
         } else el.textContent = String(value);
       }
       if (canvas && result.image) paintImage(canvas, result.image);
+      if (result.axes) {
+        axes = result.axes;
+        canvas.style.touchAction = "none";  // a finger on it drags the point, not the page
+      }
       if (summary && result.summary) summary.textContent = result.summary;
       if (canvas) figure.classList.toggle("awaiting-plot", !result.image);
       requestAnimationFrame(() => {
@@ -286,7 +299,54 @@
     for (const id of Object.values(row.params)) {  // one listener per control and row
       listen(id, () => { lastInput = performance.now(); permalink.follow(id); update(); });
     }
+    if (canvas) bindDrag(canvas, row, () => axes, () => { lastInput = performance.now(); update(); });
     return update;
+  }
+
+  /* Direct manipulation: a figure whose answer names draggable axes ({box: [left, top,
+   * width, height] in image pixels, xlim, ylim, x, y: the parameters they set}) lets a
+   * pointer on those axes set the two parameters, as their sliders do (which stay, for
+   * the keyboard). Values are rounded to the slider's step and kept within its range. */
+  function bindDrag(canvas, row, getAxes, onMove) {
+    let dragging = null;
+    const toData = (event) => {
+      const a = getAxes();
+      const rect = canvas.getBoundingClientRect();
+      const px = (event.clientX - rect.left) * canvas.width / rect.width;
+      const py = (event.clientY - rect.top) * canvas.height / rect.height;
+      const [left, top, width, height] = a.box;
+      const u = (px - left) / width, v = (py - top) / height;
+      return { inside: u >= 0 && u <= 1 && v >= 0 && v <= 1, a: a,
+               x: a.xlim[0] + u * (a.xlim[1] - a.xlim[0]), y: a.ylim[1] - v * (a.ylim[1] - a.ylim[0]) };
+    };
+    const set = (name, value) => {
+      const id = row.params[name], el = $(id);
+      const step = Number(el.step) || 0.01;
+      const clamped = Math.min(Number(el.max), Math.max(Number(el.min), Math.round(value / step) * step));
+      writeControl(id, clamped.toFixed(Math.max(0, -Math.floor(Math.log10(step)))));
+      permalink.follow(id);
+    };
+    const move = (event) => {
+      const at = toData(event);
+      set(at.a.x, at.x);
+      set(at.a.y, at.y);
+      onMove();
+    };
+    canvas.addEventListener("pointerdown", (event) => {
+      if (!getAxes() || !toData(event).inside) return;
+      event.preventDefault();
+      canvas.setPointerCapture(event.pointerId);
+      dragging = event.pointerId;
+      move(event);
+    });
+    canvas.addEventListener("pointermove", (event) => {
+      const a = getAxes();
+      if (a) canvas.style.cursor = toData(event).inside ? "crosshair" : "";
+      if (dragging === event.pointerId) move(event);
+    });
+    const end = (event) => { if (dragging === event.pointerId) dragging = null; };
+    canvas.addEventListener("pointerup", end);
+    canvas.addEventListener("pointercancel", end);
   }
 
   /* Typeset the article's TeX with KaTeX (loaded from the CDN with `defer`).
@@ -363,6 +423,18 @@
     ELBO.theme.listeners.push((name) => {  // Python redraws every figure in the new colours
       if (bridge.callable) sendTheme(name).then(() => refreshAll(), () => {});
     });
+    let fast = false;  // the pad's figure multiplies faster with scipy's BLAS: ask for it once
+    const speedUp = () => {
+      if (fast || !bridge.callable) return;
+      fast = true;
+      bridge.send({ op: "blas", name: "load" }).catch(() => { fast = false; });
+    };
+    document.querySelectorAll('[data-kind="pad"]').forEach((el) => {
+      el.pad = new ELBO.Pad(el, bridge);
+      el.pad.canvas.addEventListener("pointerdown", speedUp);
+      el.addEventListener("pad-change", speedUp);
+    });
+    ELBO.theme.listeners.push(() => document.querySelectorAll('[data-kind="pad"]').forEach((el) => el.pad.paint()));
     const ids = new Set(ELBO.FIGURES.flatMap((row) => Object.values(row.params)));
     Object.values(ELBO.LAB_SETTINGS).forEach((id) => { if ($(id)) ids.add(id); });
     permalink.load([...ids]);

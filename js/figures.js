@@ -2,7 +2,7 @@
  * their controls (PARAMS) and the lab's settings (session.SETTINGS). Do not edit.
  *   key     the figure: its module, DOM id (fig-<key>), URL and embed name
  *   params  Python parameter -> the id of its control
- *   kinds   control id -> range | select | checkboxes | counter
+ *   kinds   control id -> range | select | checkboxes | counter | pad
  *   lab     true for the training lab's figures (js/lab.js refreshes them)
  *   data    true if it reads the stored digits or weights (js/py-data.js): the
  *           worker holds its requests until those have arrived */
@@ -14,6 +14,7 @@ window.ELBO.FIGURES = [
   {"key": "architecture", "lab": false, "data": true, "params": {}, "kinds": {}},
   {"key": "reparam", "lab": false, "data": false, "params": {"mu": "rep-mu", "sigma": "rep-sigma", "n": "rep-n", "seed": "rep-seed"}, "kinds": {"rep-mu": "range", "rep-sigma": "range", "rep-n": "range", "rep-seed": "counter"}},
   {"key": "derivation", "lab": false, "data": false, "params": {"x": "der-x", "mu": "der-mu", "sigma": "der-sigma", "seed": "der-seed"}, "kinds": {"der-x": "range", "der-mu": "range", "der-sigma": "range", "der-seed": "counter"}},
+  {"key": "draw", "lab": false, "data": true, "params": {"x": "draw-x", "model": "draw-model"}, "kinds": {"draw-x": "pad", "draw-model": "select"}},
   {"key": "kl", "lab": false, "data": false, "params": {"mu": "kl-mu", "sigma": "kl-sigma"}, "kinds": {"kl-mu": "range", "kl-sigma": "range"}},
   {"key": "kl_mc", "lab": false, "data": false, "params": {"mu": "kl-mu", "sigma": "kl-sigma", "n": "klmc-n", "seed": "klmc-seed"}, "kinds": {"kl-mu": "range", "kl-sigma": "range", "klmc-n": "range", "klmc-seed": "counter"}},
   {"key": "tension", "lab": false, "data": false, "params": {"x": "ten-x", "beta": "ten-beta"}, "kinds": {"ten-x": "range", "ten-beta": "range"}},

@@ -320,7 +320,7 @@
       let line = `Epoch ${s.epoch} of ${s.epochs} · ${plural(s.step, "step")}`;
       if (this.loadingBlas) {
         const secs = ((performance.now() - this.blasStart) / 1000).toFixed(1);
-        line += ` · loading scipy's fast matrix products (first Train only, ${secs} s of about ${BLAS_EXPECT_MS / 1000} s)`;
+        line += ` · loading scipy's fast matrix products (once per visit, ${secs} s of about ${BLAS_EXPECT_MS / 1000} s)`;
         requestAnimationFrame(() => { if (this.loadingBlas) this.paint(); });
       } else if (this.training && Number.isFinite(this.rate)) {
         const left = (total - s.step) / Math.max(this.rate, 1e-9);

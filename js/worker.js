@@ -11,19 +11,22 @@
  * Scheduling); every one is answered {id, ok: true, result} or {id, ok: false,
  * error, param, bug}. The requests, their ops and answers are defined once, in
  * py/elbo_lab/door.py: the worker hands each to elbo_lab.door.handle, the one door
- * into Python, through HANDLERS below. Three ops need the worker too:
+ * into Python, through HANDLERS below. Four ops need the worker too:
  *   "lab"       "train" loads scipy's BLAS on first use and starts the training
  *               loop; "pause" and "reset" stop it (then Python answers)
  *   "plotting"  "start" loads matplotlib (the stage "plotting"), then posts
  *               {type: "ready"}; the page sends it after its first calls
  *   "theme"     remembered, so an exported script draws in the reader's colours
+ *   "blas"      worker only: load scipy's BLAS (as the first Train does) and multiply
+ *               with it from then on; the drawing pad asks for it on first use
  *
  * Other messages (page -> worker): {type: "init", base, packages, bundle,
  * dataFigures}: load Pyodide's core from `base` (pinned by PYODIDE_SRI) and its
  * packages from `packages`, unpack our sources. {type: "data", bundle}: the
  * stored digits and weights (js/py-data.js), unpacked beside the sources once
- * those are in. Until then the requests that read them (the lab's, and those of
- * the figures in `dataFigures`, for a figure or its export) wait, and every
+ * those are in. Until then the requests that read them (the lab's, the test
+ * digits' ("digit"), and those of the figures in `dataFigures`, for a figure or
+ * its export) wait, and every
  * other request is served. (worker -> page):
  *   {type: "stage", stage, state, ms}     state: "start" | "done"; stages: core,
  *                                         numpy, code (requests are served from
@@ -224,7 +227,7 @@ function elboWorkerMain() {
   }
 
   function needsData(msg) {
-    if (msg.op === "lab") return true;
+    if (msg.op === "lab" || msg.op === "digit") return true;
     const figure = msg.op === "figure" ? msg.name : msg.op === "export" ? (msg.params || {}).name : null;
     return dataFigures.has(figure);
   }
@@ -288,8 +291,10 @@ function elboWorkerMain() {
   /* ---- the training lab ---- */
 
   /* Training multiplies with scipy's BLAS (float32 sgemm): about twice as fast
-   * as numpy's own matmul in Pyodide. scipy costs seconds to load, so it is
-   * loaded on the first Train, not at start. Requests are served meanwhile. */
+   * as numpy's own matmul in Pyodide, and the drawing figure's posterior grid
+   * (float64 dgemm) about 1.4 times. scipy costs seconds to load, so it is loaded
+   * on the first Train or the first stroke on the pad, not at start. Requests are
+   * served meanwhile. */
   function loadBlas() {
     if (!blas) {
       const t0 = performance.now();
@@ -299,7 +304,7 @@ function elboWorkerMain() {
         ask("lab", "matmul", { backend: "blas" });
         post({ type: "lab", event: "blas", state: "done", ms: performance.now() - t0 });
       }, (err) => {
-        blas = null;  // a later Train tries again
+        blas = null;  // a later Train (or stroke) tries again
         throw err;
       });
     }
@@ -347,6 +352,9 @@ function elboWorkerMain() {
     lab: lab,
     export: (msg) => answer(msg.id, () => ask("export", msg.name,
       msg.name === "download" ? Object.assign({ theme: theme }, msg.params) : msg.params)),
+    digit: (msg) => answer(msg.id, () => ask("digit", msg.name, msg.params)),
+    blas: (msg) => loadBlas().then(() => answer(msg.id, () => ({ matmul: "blas" })),
+      (err) => refuse(msg.id, new Error("could not load scipy: " + ((err && err.message) || err)))),
     theme: (msg) => answer(msg.id, () => {
       const result = ask("theme", msg.name, {});
       theme = result.theme;

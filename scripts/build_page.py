@@ -27,7 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "py"))
 
 from elbo_lab import session, widgets  # noqa: E402
-from elbo_lab.params import Digits, Seed, Whole  # noqa: E402
+from elbo_lab.data import SIDE  # noqa: E402
+from elbo_lab.params import Digits, Drawing, Seed, Whole  # noqa: E402
 
 PAGE = ROOT / "index.html"
 TABLE = ROOT / "js" / "figures.js"
@@ -51,6 +52,8 @@ def control_html(p):
     if p.kind == "counter":
         return (f'{INDENT}<div class="control buttons"><button type="button" id="{cid}" '
                 f'data-value="{number(p.default)}">{label}</button></div>')
+    if isinstance(p, Drawing):
+        return pad_html(p, cid)
     if isinstance(p, Digits):
         boxes = "".join(f'\n{INDENT}  <label><input type="checkbox" value="{d}"'
                         f'{" checked" if d in p.default else ""}> {d}</label>'
@@ -74,6 +77,29 @@ def control_html(p):
             f'{INDENT}  <input type="number" id="{cid}-num" step="{number(box_step)}" '
             f'value="{number(p.default)}" aria-label="{html.escape(box_label)}">\n'
             f'{INDENT}</div>')
+
+
+def pad_html(p, cid):
+    """A drawing pad (js/pad.js): the element <id> holds the packed image in data-value."""
+    i = INDENT
+    help_ = (f"{SIDE} by {SIDE} pixels. Draw with a mouse, a finger or a pen. From the keyboard: "
+             "the arrow keys move the cursor, Space inks its pixel and Delete erases it.")
+    return (f'{i}<div class="control pad" id="{cid}" data-kind="pad" data-value="{p.default}">\n'
+            f'{i}  <canvas id="{cid}-canvas" width="{SIDE * 10}" height="{SIDE * 10}" tabindex="0" '
+            f'role="img" aria-label="{p.label}: drawing pad" aria-describedby="{cid}-help"></canvas>\n'
+            f'{i}  <p id="{cid}-help" class="pad-help">{help_}</p>\n'
+            f'{i}  <div class="buttons">\n'
+            f'{i}    <button type="button" data-pad="undo">Undo</button>\n'
+            f'{i}    <button type="button" data-pad="clear">Clear</button>\n'
+            f'{i}    <button type="button" data-pad="erase" aria-pressed="false">Eraser</button>\n'
+            f'{i}  </div>\n'
+            f'{i}  <div class="pad-start">\n'
+            f'{i}    <label for="{cid}-digit">start from test digit</label>\n'
+            f'{i}    <input type="number" id="{cid}-digit" min="0" max="999" step="1" value="{p.start}">\n'
+            f'{i}    <button type="button" data-pad="load">Load it</button>\n'
+            f'{i}  </div>\n'
+            f'{i}  <p class="pad-status" role="status" aria-live="polite"></p>\n'
+            f'{i}</div>')
 
 
 def blocks():
@@ -118,7 +144,7 @@ def render_table():
             " * their controls (PARAMS) and the lab's settings (session.SETTINGS). Do not edit.\n"
             " *   key     the figure: its module, DOM id (fig-<key>), URL and embed name\n"
             " *   params  Python parameter -> the id of its control\n"
-            " *   kinds   control id -> range | select | checkboxes | counter\n"
+            " *   kinds   control id -> range | select | checkboxes | counter | pad\n"
             " *   lab     true for the training lab's figures (js/lab.js refreshes them)\n"
             " *   data    true if it reads the stored digits or weights (js/py-data.js): the\n"
             " *           worker holds its requests until those have arrived */\n"

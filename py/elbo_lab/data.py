@@ -11,18 +11,22 @@ the other 9,000 for training. ``digits.npz`` next to this file holds the
 bit-packed pixels, the labels and the two sorted index arrays.
 """
 
+import base64
+import binascii
 import functools
 import pathlib
 
 import numpy as np
 
-from .checks import choice
+from .checks import ParamError, choice, whole
 
-__all__ = ["N_PIXELS", "SIDE", "SPLITS", "load_digits", "load_split"]
+__all__ = ["N_PIXELS", "PACKED_CHARS", "SIDE", "SPLITS", "load_digits", "load_split",
+           "pack_image", "test_digit", "unpack_image"]
 
 SIDE = 28  # pixels per side of an image
 N_PIXELS = SIDE * SIDE
 SPLITS = ("all", "train", "test")
+PACKED_CHARS = 131  # a packed image: 784 bits = 98 bytes = 131 base64url characters
 
 _PATH = pathlib.Path(__file__).resolve().parent / "digits.npz"
 
@@ -56,3 +60,37 @@ def load_digits(split="all"):
 def load_split():
     """The fixed split as ``(X_train, y_train, X_test, y_test)``, as ``load_digits`` gives them."""
     return (*load_digits("train"), *load_digits("test"))
+
+
+def pack_image(x):
+    """One binary image (784 pixels, 0/1, any shape) as text: its pixels bit-packed row by row
+    (``np.packbits``, first pixel in the highest bit), in base64url without padding."""
+    bits = np.asarray(x).reshape(-1)
+    if bits.size != N_PIXELS or not np.all((bits == 0) | (bits == 1)):
+        raise ParamError("x", f"an image to pack must have {N_PIXELS} pixels, each 0 or 1")
+    return base64.urlsafe_b64encode(np.packbits(bits.astype(np.uint8)).tobytes()).decode().rstrip("=")
+
+
+def unpack_image(text, name="x"):
+    """The image of ``pack_image``'s text: float64 (784,) of 0.0 and 1.0, else ParamError naming
+    ``name`` and saying what is wrong with the text."""
+    if not isinstance(text, str):
+        raise ParamError(name, f"{name} must be a packed image (text), got {type(text).__name__}")
+    if len(text) != PACKED_CHARS:
+        raise ParamError(name, f"{name} must be {PACKED_CHARS} characters of base64url (a "
+                               f"{SIDE} x {SIDE} image bit-packed), got {len(text)}")
+    if not all(c.isascii() and (c.isalnum() or c in "-_") for c in text):
+        raise ParamError(name, f"{name} may hold only the base64url characters A-Z a-z 0-9 - _")
+    try:
+        raw = base64.urlsafe_b64decode(text + "=")
+    except (binascii.Error, ValueError):
+        raise ParamError(name, f"{name} is not valid base64url") from None
+    return np.unpackbits(np.frombuffer(raw, np.uint8), count=N_PIXELS).astype(np.float64)
+
+
+def test_digit(index):
+    """Test digit ``index`` (0-999): ``(packed text, label)``."""
+    index = whole("index", index, 0, 999)
+    a = _arrays()
+    row = a["test"][index]
+    return pack_image(a["pixels"][row]), int(a["labels"][row])

@@ -12,6 +12,7 @@ unchanged, and js/bridge.js sends them):
     "lab"       an action (session.ACTIONS)   the action's         the action's (a status)
     "export"    "source" | "download"     {name, ...}             export.source / download
     "theme"     "light" | "dark"          {}                      {theme}
+    "digit"     "test"                    {index}: 0..999         {x, label}: the packed image
     "plotting"  "status"                  {}                      {enabled, theme}
 
 One error path: ``error`` is a message for the reader. ``param`` names the
@@ -27,7 +28,7 @@ and ``elbo_lab.fastblas`` when training first starts (scipy's BLAS).
 
 import inspect
 
-from . import export, plotting, session, widgets
+from . import data, export, plotting, session, widgets
 from .checks import ParamError
 
 __all__ = ["OPS", "handle"]
@@ -51,6 +52,13 @@ def _export(name, params):
     if call is None:
         raise ParamError("action", f"unknown export action {name!r}; use source or download")
     return call(**_bound(call, name, params))
+
+
+def _digit(name, params):
+    if name != "test":
+        raise ParamError("action", f"unknown digit request {name!r}; ask for test")
+    x, label = data.test_digit(**_bound(data.test_digit, name, params))
+    return {"x": x, "label": label}
 
 
 def _theme(name, params):
@@ -80,7 +88,7 @@ def _bound(fn, name, params):
     return params
 
 
-OPS = {"figure": _figure, "lab": _lab, "export": _export, "theme": _theme,
+OPS = {"figure": _figure, "lab": _lab, "export": _export, "digit": _digit, "theme": _theme,
        "plotting": _plotting}
 
 

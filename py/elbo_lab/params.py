@@ -15,15 +15,16 @@ passed to Python (the toy model's noise ``s`` in most toy figures).
 
 Kinds of control: "range" (a slider and a number box, ``<id>`` and ``<id>-num``),
 "select", "checkboxes" (a set of digits) and "counter" (a button that counts
-its clicks: a "draw again" seed).
+its clicks: a "draw again" seed) and "pad" (a drawing pad: a 28 x 28 binary image,
+bit-packed as base64url text, ``data.pack_image``).
 """
 
 import math
 from dataclasses import dataclass, field
 
-from . import checks
+from . import checks, data
 
-__all__ = ["Choice", "Digits", "Param", "Real", "Seed", "Whole", "check_all", "defaults"]
+__all__ = ["Choice", "Digits", "Drawing", "Param", "Real", "Seed", "Whole", "check_all", "defaults"]
 
 SEED_MAX = 2**32 - 1
 
@@ -134,6 +135,22 @@ class Digits(Param):
         if not value:
             raise checks.ParamError(name, "choose at least one class")
         return "".join(sorted(set(value)))
+
+
+@dataclass(frozen=True)
+class Drawing(Param):
+    """A binary 28 x 28 image drawn on a pad, as the text of ``data.pack_image`` (131
+    characters of base64url). Checked to be exactly that; passed on as the text. ``start``:
+    the test digit that the pad offers to start from (the default is that digit)."""
+
+    start: int = 0
+
+    def __post_init__(self):
+        object.__setattr__(self, "kind", "pad")
+
+    def check(self, value):
+        data.unpack_image(value, self.name)
+        return value
 
 
 def defaults(params):

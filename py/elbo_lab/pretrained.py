@@ -14,7 +14,7 @@ import numpy as np
 from . import data
 from .vae import load_pretrained
 
-__all__ = ["encoded_test_set", "histories", "model"]
+__all__ = ["encoded_test_set", "histories", "model", "test_log_px"]
 
 _HERE = pathlib.Path(__file__).resolve().parent
 
@@ -34,6 +34,16 @@ def encoded_test_set(name):
     _, _, x_test, y_test = data.load_split()
     mu, log_var = model(name).encode(x_test)
     return mu, log_var, y_test
+
+
+@functools.cache
+def test_log_px(name):
+    """log p(x) of the 1,000 test digits under pretrained model ``name`` (nats, float64, in the
+    order of ``data.load_digits("test")``): grid values from ``scripts/make_test_log_px.py``."""
+    with np.load(_HERE / "test_log_px.npz", allow_pickle=False) as f:
+        out = f[name].astype(np.float64)
+    out.setflags(write=False)
+    return out
 
 
 @functools.lru_cache(maxsize=1)

@@ -48,7 +48,7 @@ def assert_json_safe(values):
         if isinstance(value, list):
             assert all(type(v) is float for v in value), key
         else:
-            assert type(value) in (int, float, str, bool), key
+            assert value is None or type(value) in (int, float, str, bool), key
 
 
 def assert_raises_naming(call, match, param):

@@ -307,7 +307,7 @@ def test_the_door_answers_export_requests_and_never_raises():
 
 @pytest.mark.parametrize("name", list(widgets.FIGURES))
 def test_a_script_carries_the_stored_digits_and_weights_only_if_its_figure_reads_them(name):
-    reads = name in {"generate", "decode_at", "architecture", "latent", "dynamics"} or name.startswith("lab_")
+    reads = name in {"generate", "decode_at", "architecture", "draw", "latent", "dynamics"} or name.startswith("lab_")
     assert widgets.needs_data(name) == reads
     if name.startswith("lab_"):
         return  # their scripts need a replay; the flag is what decides, checked above

@@ -14,7 +14,7 @@ import elbo_lab.plotting.agg as agg
 from elbo_lab import data, door, estimators, plotting, pretrained, toy, vae, widgets
 from elbo_lab.checks import ParamError
 from elbo_lab.gaussian import kl_to_standard_normal
-from elbo_lab.params import Choice, Digits, Seed, Whole, defaults
+from elbo_lab.params import Choice, Digits, Drawing, Seed, Whole, defaults
 
 from repo import assert_json_safe, pixels
 
@@ -26,9 +26,9 @@ DRAWN = [name for name, module in widgets.FIGURES.items() if hasattr(module, "dr
 
 def _check_contract(out, width=640):
     """The figure contract: an image of the right size, JSON-safe values, a summary sentence."""
-    assert set(out) == {"image", "values", "summary"}
+    assert set(out) - {"axes"} == {"image", "values", "summary"}
     img = pixels(out)
-    assert img.shape[1] == width and 240 <= img.shape[0] <= 420
+    assert img.shape[1] == width and 240 <= img.shape[0] <= 540
     assert_json_safe(out["values"])
     assert isinstance(out["summary"], str) and out["summary"].endswith(".")
     return out["values"]
@@ -42,7 +42,8 @@ def test_every_figure_keeps_the_contract(monkeypatch, name):
     """At its defaults: an image (unless it has no picture), JSON-safe values, a summary;
     and before matplotlib has loaded in the browser, the same numbers with no image."""
     out = widgets.run(name)
-    assert set(out) == {"image", "values", "summary"}
+    drag = {"axes"} if getattr(widgets.FIGURES[name], "DRAG", None) else set()
+    assert set(out) == {"image", "values", "summary"} | drag
     if name in DRAWN:
         _check_contract(out)
     else:
@@ -65,6 +66,8 @@ def _other_values(p):
         return [p.default + 1]
     if isinstance(p, Digits):
         return ["01"]
+    if isinstance(p, Drawing):
+        return [data.test_digit(7)[0]]
     if isinstance(p, Choice) or p.kind == "select":
         return [value for value, _ in p.options if value != p.default]
     lo, hi = p.slider_range
@@ -90,6 +93,8 @@ def test_every_control_redraws_and_the_defaults_come_back(name, param, value):
 def _bad_values(p):
     """Values parameter ``p`` must refuse, from its kind and bounds."""
     bad = [float("nan"), float("inf"), "x", True]
+    if isinstance(p, Drawing):
+        return [*bad, "", None, 17, p.default[:-1], p.default[:-1] + "*", p.default + "A"]
     if isinstance(p, Digits):
         return [*bad, "", "1a", 17, None]
     if isinstance(p, Choice):

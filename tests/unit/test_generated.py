@@ -33,7 +33,7 @@ def test_the_two_bundles_hold_the_whole_package_the_data_apart():
     on_disk = {p.relative_to(ROOT / "py").as_posix() for p in (ROOT / "py" / "elbo_lab").rglob("*")
                if p.is_file() and "__pycache__" not in p.parts}
     assert set(code) | set(data) == on_disk and not set(code) & set(data)
-    assert set(data) == {f for f in on_disk if f.endswith(".npz")} and len(data) == 4
+    assert set(data) == {f for f in on_disk if f.endswith(".npz")} and len(data) == 5
     assert len((ROOT / "js" / "py-bundle.js").read_bytes()) < 500_000  # the code alone
 
 
@@ -149,6 +149,9 @@ def _shown(page, p):
     if p.kind == "counter":
         assert tag == "button", p.control
         return int(a["data-value"])
+    if p.kind == "pad":
+        assert tag == "div" and a.get("data-kind") == "pad", p.control
+        return a["data-value"]
     if p.kind == "checkboxes":
         assert tag == "fieldset", p.control
         assert [value for value, _ in element["boxes"]] == list("0123456789"), p.control

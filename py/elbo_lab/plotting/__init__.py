@@ -15,7 +15,7 @@ its matplotlib figure once (per theme) and returns a view; ``draw(agg, view,
 from . import theme
 from .theme import THEME, THEMES, get_theme
 
-__all__ = ["THEME", "THEMES", "enabled", "get_theme", "install", "render", "set_theme", "view"]
+__all__ = ["THEME", "THEMES", "axes_box", "enabled", "get_theme", "install", "render", "set_theme", "view"]
 
 _backend = None  # the installed drawing backend: the module plotting.agg
 _views = {}  # figure name -> the view its build() made, in the current theme
@@ -54,3 +54,15 @@ def render(name, build, draw, arrays):
 def view(name):
     """The kept view of figure ``name`` (None before its first drawing): for tests."""
     return _views.get(name)
+
+
+def axes_box(name, x, y):
+    """Where figure ``name``'s draggable axes (``view.drag_axes``) are, for the page to map a
+    pointer to data: {"box": [left, top, width, height] in image pixels from the top left,
+    "xlim", "ylim": the data limits, "x", "y": the parameters the two axes set}."""
+    ax = _views[name].drag_axes
+    box = ax.get_window_extent()
+    height = ax.figure.bbox.height
+    return {"box": [float(box.x0), float(height - box.y1), float(box.width), float(box.height)],
+            "xlim": [float(v) for v in ax.get_xlim()], "ylim": [float(v) for v in ax.get_ylim()],
+            "x": x, "y": y}

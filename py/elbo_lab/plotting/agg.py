@@ -20,6 +20,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LinearSegmentedColormap, to_rgba
 from matplotlib.figure import Figure
 from matplotlib.image import imsave
+from matplotlib.lines import Line2D
 from matplotlib.markers import MarkerStyle
 from matplotlib.patches import Circle, Ellipse, Patch
 from matplotlib.path import Path
@@ -28,7 +29,8 @@ from . import install
 from .ranges import band
 from .theme import THEME
 
-__all__ = ["Blitted", "Ellipse", "Patch", "density", "digit_axes", "digit_legend", "digit_markers", "grey_cmap",
+__all__ = ["Blitted", "Ellipse", "LinearSegmentedColormap", "Line2D", "Patch", "density",
+           "digit_axes", "digit_legend", "digit_markers", "grey_cmap",
            "label_axes", "latent_plane", "legend", "legend_above", "new_figure", "png_bytes",
            "rgba", "style_axes", "to_rgba"]
 

@@ -10,7 +10,9 @@ A figure module ``widgets/<name>.py`` holds everything about figure <name>:
 - ``build(agg)`` and ``draw(agg, view, **arrays)``: its matplotlib figure, made
   once and then updated (``plotting``); omitted by a figure without a picture;
 - optionally ``cache_key(**params) -> (scope, key)`` (and ``CACHE_SIZE``): its
-  results are kept while ``scope`` is unchanged (the lab's figures: the weights).
+  results are kept while ``scope`` is unchanged (the lab's figures: the weights);
+- optionally ``DRAG = (x, y)``: two parameters that a pointer on the axes
+  ``view.drag_axes`` sets (the answer then says where those axes are: "axes").
 
 The word <name> is also the figure's DOM id, URL key, embed name and test id.
 ``run`` is the only way in: the door calls it for every figure request.
@@ -25,6 +27,7 @@ from . import (
     architecture,
     decode_at,
     derivation,
+    draw,
     dynamics,
     generate,
     kl,
@@ -44,7 +47,7 @@ from . import (
 __all__ = ["FIGURES", "figure", "needs_data", "run"]
 
 FIGURES = {module.__name__.rpartition(".")[2]: module for module in (
-    generate, decode_at, posterior, architecture, reparam, derivation, kl, kl_mc, tension,
+    generate, decode_at, posterior, architecture, reparam, derivation, draw, kl, kl_mc, tension,
     kl_direction, latent, dynamics, lab_curves, lab_latent, lab_recon, lab_units, lab_posterior,
 )}
 
@@ -78,6 +81,8 @@ def run(name, /, **params):
     key_fn = getattr(module, "cache_key", None)
     if key_fn is None:
         return _answer(name, module, checked)
+    if plotting.enabled() and plotting.view(name) is None and hasattr(module, "draw"):
+        _kept.pop(name, None)  # its figure was dropped (a new theme): draw afresh, keep a view
     scope, key = key_fn(**checked)
     key = (key, plotting.enabled(), plotting.get_theme())  # what else the image depends on
     held = _kept.get(name)
@@ -98,4 +103,7 @@ def _answer(name, module, checked):
     image = None
     if arrays is not None and plotting.enabled():
         image = plotting.render(name, module.build, module.draw, arrays)
-    return {"image": image, "values": values, "summary": summary}
+    result = {"image": image, "values": values, "summary": summary}
+    if image is not None and getattr(module, "DRAG", None):
+        result["axes"] = plotting.axes_box(name, *module.DRAG)
+    return result

@@ -1,5 +1,7 @@
 """The pretrained beta = 1 VAE's decoded mean image at one latent point (z1, z2).
 
+The point can be dragged on the latent plane (``DRAG``) as well as set by the sliders.
+
 values: z1, z2, log_prior = log N(z; 0, I) in nats.
 """
 
@@ -17,6 +19,8 @@ PARAMS = (
     Real("z1", 0.0, "z₁, first latent coordinate", "dec-z1", lo=-3.0, hi=3.0, short="z₁"),
     Real("z2", 0.0, "z₂, second latent coordinate", "dec-z2", lo=-3.0, hi=3.0, short="z₂"),
 )
+
+DRAG = ("z1", "z2")
 
 
 def compute(z1, z2):
@@ -40,7 +44,9 @@ def build(agg):
     picture = digit.imshow(np.zeros((SIDE, SIDE)), cmap=agg.grey_cmap(), vmin=0, vmax=1,
                            interpolation="nearest")
     digit.set_title("decoded mean image", fontsize=THEME["font_size"] - 1, color=THEME["text"])
-    return agg.Blitted(fig, [marker, picture])
+    view = agg.Blitted(fig, [marker, picture])
+    view.drag_axes = plane
+    return view
 
 
 def draw(agg, view, z, image):
