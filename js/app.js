@@ -95,6 +95,8 @@
 
   /* ---- widgets: one generic binding for every row of the table ---- */
 
+  const COMPUTING_MS = 150;  // a reader's answer slower than this shows "computing"
+
   function readNumber(input) {
     const text = String(input.value).trim();
     return text === "" ? NaN : Number(text);
@@ -235,6 +237,11 @@
     const canvas = figure.querySelector(".plot canvas");
     const outputs = [...figure.querySelectorAll("output[data-show]")];
     const marked = new Set();  // performance marks already set: "live" (numbers), "drawn"
+    let asked = 0, computingTimer = 0;  // the newest call, and its "computing" timer
+    const busy = (on) => {
+      figure.classList.toggle("computing", on);
+      figure.setAttribute("aria-busy", on ? "true" : "false");
+    };
     let lastInput = 0;
     let axes = null;  // the draggable axes of the last answer (result.axes), if the figure has one
 
@@ -290,7 +297,14 @@
       if (!bridge.callable) return;  // every widget is refreshed once Python can answer
       const params = rowParams(row);
       const inputAt = lastInput;
+      // a reader's call not answered within COMPUTING_MS marks its figure as computing
+      const token = ++asked;
+      if (!opts.background) {
+        clearTimeout(computingTimer);
+        computingTimer = setTimeout(() => busy(true), COMPUTING_MS);
+      }
       bridge.request(row.key, row.key, params, (err, result) => {
+        if (token === asked) { clearTimeout(computingTimer); busy(false); }
         onResult(err, result, inputAt);
         if (opts.after) opts.after(err, result);
       }, opts.background);
@@ -377,6 +391,45 @@
     show();
   }
 
+  /* Precomputing: once every figure is drawn (and again after a theme switch), each
+   * figure is drawn in the background, one call at a time, at values spread over each of
+   * its sliders and at each option of its selects, the other controls as they are. What
+   * Python keeps from those draws (a figure's static layers for its axis ranges, and the
+   * answers of figures that cache them) is then ready when the reader gets there. The
+   * answers themselves are thrown away. It waits while the lab trains or Python is busy
+   * with the reader's calls, and a newer warm-up replaces an older one. */
+  const WARM_STEPS = 8;  // values per slider
+  function warmUp(bridge, rows, quiet) {
+    const run = (warmUp.run = (warmUp.run || 0) + 1);
+    const calls = [];
+    for (const row of rows) {
+      for (const id of Object.values(row.params)) {
+        const el = $(id);
+        const kind = controlKind(el);
+        let values = [];
+        if (kind === "select") values = [...el.options].map((o) => o.value).filter((v) => v !== el.value);
+        else if (kind === "range") {
+          const lo = Number(el.min), hi = Number(el.max), step = Number(el.step) || 0;
+          for (let i = 0; i < WARM_STEPS; i++) {
+            let v = lo + (hi - lo) * (i + 0.5) / WARM_STEPS;
+            if (step > 0) v = lo + Math.round((v - lo) / step) * step;
+            values.push(Number(v.toPrecision(12)));
+          }
+        }
+        const name = Object.keys(row.params).find((k) => row.params[k] === id);
+        for (const v of values) calls.push({ row: row, name: name, value: v });
+      }
+    }
+    const next = () => {
+      if (run !== warmUp.run || !calls.length) return;
+      if (!quiet()) { setTimeout(next, 500); return; }
+      const call = calls.shift();
+      const params = Object.assign(rowParams(call.row), { [call.name]: call.value });
+      bridge.request("warm:" + call.row.key, call.row.key, params, () => setTimeout(next, 0), true);
+    };
+    next();
+  }
+
   function main() {
     ELBO.theme.init();
     const embedded = ELBO.setupEmbed();  // null unless ?embed=
@@ -412,6 +465,7 @@
         loader.ready();
         performance.mark("elbo:ready");
         refreshAll();
+        warmAll();
       },
       fatal: (detail) => {
         loader.fail(detail);
@@ -421,8 +475,12 @@
     };
     const bridge = new ELBO.Bridge((type, detail) => events[type](detail));
     ELBO.theme.listeners.push((name) => {  // Python redraws every figure in the new colours
-      if (bridge.callable) sendTheme(name).then(() => refreshAll(), () => {});
+      if (bridge.callable) sendTheme(name).then(() => { refreshAll(); warmAll(); }, () => {});
     });
+    // after the figures' own draws: precompute for the article's figures (not the lab's,
+    // whose answers follow its weights) while the lab is not training
+    const warmAll = () => warmUp(bridge, ELBO.FIGURES.filter((row) => !row.lab && updates.has(row.key)),
+                                 () => !(lab && lab.training) && bridge.waiting.size === 0);
     let fast = false;  // the pad's figure multiplies faster with scipy's BLAS: ask for it once
     const speedUp = () => {
       if (fast || !bridge.callable) return;
