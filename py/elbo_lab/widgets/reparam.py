@@ -83,7 +83,7 @@ def build(agg):
     right.grid(False, axis="y")
     agg.label_axes(right, "estimate of d/dμ E[z²]", "")
     title = right.set_title(" ", fontsize=THEME["font_size"] - 1, color=THEME["text"])
-    view = agg.Blitted(fig, [eps_line, z_fill, z_line, rep_pts, sf_pts, exact_line, title],
+    view = agg.AxesBlitted(fig, [eps_line, z_fill, z_line, rep_pts, sf_pts, exact_line, title],
                        overlay=[leg])
     view.jitter = np.random.default_rng(12345).uniform(-0.3, 0.3, 1000)
     return view
@@ -115,4 +115,4 @@ def draw(agg, view, eps, mu, sigma, rep, sf, exact, sf_sd):
     centre = round(exact / (reach / 2)) * (reach / 2)
     right.set_xlim(centre - reach, centre + reach)
     title.set_text(f"{len(rep)} estimates of each; dashed: exact")  # live: not in the layer
-    return view.render(layer_key=(top, reach, centre))
+    return view.render((top, (reach, centre)))  # a key per axes
