@@ -95,7 +95,9 @@
 
   /* ---- widgets: one generic binding for every row of the table ---- */
 
-  const COMPUTING_MS = 150;  // a reader's answer slower than this shows "computing"
+  // A reader's answer slower than this shows "computing"; a figure whose every answer takes
+  // a tenth of a second or more (a grid posterior) says so at once: data-computing-ms="0".
+  const COMPUTING_MS = 150;
 
   function readNumber(input) {
     const text = String(input.value).trim();
@@ -238,6 +240,7 @@
     const outputs = [...figure.querySelectorAll("output[data-show]")];
     const marked = new Set();  // performance marks already set: "live" (numbers), "drawn"
     let asked = 0, computingTimer = 0;  // the newest call, and its "computing" timer
+    const computingMs = figure.dataset.computingMs ? Number(figure.dataset.computingMs) : COMPUTING_MS;
     const busy = (on) => {
       figure.classList.toggle("computing", on);
       figure.setAttribute("aria-busy", on ? "true" : "false");
@@ -301,7 +304,8 @@
       const token = ++asked;
       if (!opts.background) {
         clearTimeout(computingTimer);
-        computingTimer = setTimeout(() => busy(true), COMPUTING_MS);
+        if (computingMs > 0) computingTimer = setTimeout(() => busy(true), computingMs);
+        else busy(true);
       }
       bridge.request(row.key, row.key, params, (err, result) => {
         if (token === asked) { clearTimeout(computingTimer); busy(false); }
@@ -311,9 +315,9 @@
     }
 
     for (const id of Object.values(row.params)) {  // one listener per control and row
-      listen(id, () => { lastInput = performance.now(); permalink.follow(id); update(); });
+      listen(id, () => { lastInput = metrics.lastInput = performance.now(); permalink.follow(id); update(); });
     }
-    if (canvas) bindDrag(canvas, row, () => axes, () => { lastInput = performance.now(); update(); });
+    if (canvas) bindDrag(canvas, row, () => axes, () => { lastInput = metrics.lastInput = performance.now(); update(); });
     return update;
   }
 
@@ -396,13 +400,17 @@
    * its sliders and at each option of its selects, the other controls as they are. What
    * Python keeps from those draws (a figure's static layers for its axis ranges, and the
    * answers of figures that cache them) is then ready when the reader gets there. The
-   * answers themselves are thrown away. It waits while the lab trains or Python is busy
-   * with the reader's calls, and a newer warm-up replaces an older one. */
+   * answers themselves are thrown away. It waits while the lab trains, while Python is
+   * busy with the reader's calls and for WARM_PAUSE_MS after the reader's last input (so
+   * that a drag never waits behind a background draw), and a newer warm-up replaces an
+   * older one. ELBO.metrics.warm tells how far it got (for bench/). */
   const WARM_STEPS = 8;  // values per slider
+  const WARM_PAUSE_MS = 1000;
   function warmUp(bridge, rows, quiet) {
     const run = (warmUp.run = (warmUp.run || 0) + 1);
     const calls = [];
     for (const row of rows) {
+      const figure = document.querySelector(`[data-widget="${row.key}"]`);
       for (const id of Object.values(row.params)) {
         const el = $(id);
         const kind = controlKind(el);
@@ -417,15 +425,31 @@
           }
         }
         const name = Object.keys(row.params).find((k) => row.params[k] === id);
-        for (const v of values) calls.push({ row: row, name: name, value: v });
+        for (const v of values) calls.push({ row: row, figure: figure, name: name, value: v });
       }
     }
+    const progress = (metrics.warm = { calls: calls.length, done: 0, finished: false,
+                                       started: performance.now(), ended: null });
     const next = () => {
-      if (run !== warmUp.run || !calls.length) return;
+      if (run !== warmUp.run) return;
+      if (!calls.length) { progress.finished = true; progress.ended = performance.now(); return; }
+      const since = performance.now() - (metrics.lastInput || 0);
+      if (since < WARM_PAUSE_MS) { setTimeout(next, WARM_PAUSE_MS - since); return; }
       if (!quiet()) { setTimeout(next, 500); return; }
-      const call = calls.shift();
+      // the figure nearest the middle of the window first: the reader's, then its neighbours
+      const middle = window.innerHeight / 2, distances = new Map();
+      const distance = (figure) => {
+        if (!distances.has(figure)) {
+          const box = figure.getBoundingClientRect();
+          distances.set(figure, Math.abs((box.top + box.bottom) / 2 - middle));
+        }
+        return distances.get(figure);
+      };
+      let best = 0;
+      calls.forEach((c, i) => { if (distance(c.figure) < distance(calls[best].figure)) best = i; });
+      const call = calls.splice(best, 1)[0];
       const params = Object.assign(rowParams(call.row), { [call.name]: call.value });
-      bridge.request("warm:" + call.row.key, call.row.key, params, () => setTimeout(next, 0), true);
+      bridge.request("warm:" + call.row.key, call.row.key, params, () => { progress.done++; setTimeout(next, 0); }, true);
     };
     next();
   }
@@ -441,12 +465,12 @@
     const updates = new Map();  // widget key -> update(opts), for the widgets on show
     // Every widget is (re)drawn as background work, so a reader's own move is
     // never queued behind it: the figures on screen first, then by distance.
+    const distance = (key) => {  // px from the window to the figure; 0 on screen
+      const box = document.querySelector(`[data-widget="${key}"]`).getBoundingClientRect();
+      if (box.bottom >= 0 && box.top <= innerHeight) return 0;
+      return box.top > innerHeight ? box.top - innerHeight : -box.bottom;
+    };
     const refreshAll = (only) => {
-      const distance = (key) => {
-        const box = document.querySelector(`[data-widget="${key}"]`).getBoundingClientRect();
-        if (box.bottom >= 0 && box.top <= innerHeight) return 0;
-        return box.top > innerHeight ? box.top - innerHeight : -box.bottom;
-      };
       [...updates.keys()].filter(only || (() => true)).sort((a, b) => distance(a) - distance(b))
         .forEach((key) => updates.get(key)({ background: true }));
     };
@@ -457,8 +481,13 @@
       callable: () => {  // numbers go live
         sendTheme(ELBO.theme.current()).catch(() => {});
         const labKeys = new Set(lab ? lab.keys : []);
-        refreshAll((key) => !labKeys.has(key));  // the lab's figures wait for its run: below
-        bridge.send({ op: "plotting", name: "start", background: true }).catch(() => {});  // then matplotlib
+        // the lab's figures wait for its run (below); the figures on screen and just below it
+        // first, then matplotlib starts downloading (its wheels unpack between the calls that
+        // follow), then the others' numbers
+        const near = (key) => distance(key) <= innerHeight;
+        refreshAll((key) => !labKeys.has(key) && near(key));
+        bridge.send({ op: "plotting", name: "start", background: true }).catch(() => {});
+        refreshAll((key) => !labKeys.has(key) && !near(key));
         if (lab) { lab.onCallable(); lab.enable(true); }  // starts the run, then draws its figures
       },
       ready: () => {  // and now figures too
