@@ -11,7 +11,34 @@ with sleeps:
   ``elbo:<key>:drawn`` (its figure drawn by matplotlib): first and last, and
   the KL widget's; Python ready (``elbo:ready``); every figure drawn (the last
   ``drawn`` mark of the figures that draw: a ``[data-widget]`` element with a
-  ``<canvas>``); and the boot stages the page reports;
+  ``<canvas>``, the lab's five included; the architecture box has none); and the
+  boot stages the page reports;
+* first answer to a reader's move: at DOMContentLoaded (the page's script has
+  bound its controls; Python is still loading) the KL figure is scrolled into view
+  and its slider kl-mu moved to 2 (an input event, as a drag makes). The first
+  answer is the frame after the KL readout shows KL(N(2, sigma^2) || N(0, 1)):
+  the first paint logged for "kl" stamped with an ``input`` at or after the
+  move. It may carry numbers only, before matplotlib is in; the report says so.
+  The readout's text is watched too and checked against the closed form;
+* against the floor: ``bench/floor.html`` (see its header) loads the same Pyodide
+  from the same URLs in a module worker as the page does, imports numpy
+  (``floor:numpy-ready``), loads matplotlib and paints one Agg figure
+  (``floor:first-figure``). It runs interleaved with the page: page, floor,
+  page, floor, ... Per load pair: first answer / the floor's numpy-ready, and
+  every figure drawn / the floor's first figure; the budgets (DESIGN.md) are
+  1.05 and 1.2. The main number is the median of the per-pair ratios;
+* repeat visit: each cold load runs in a fresh browser profile (a
+  user-data-dir made for it: empty disk cache); after the cold loads of a pair,
+  page and floor are opened again in their own profile, HTTP cache warm. The
+  test CDN's certificate is trusted by its public key and it sends
+  ``Cache-Control: immutable``, since Chromium caches nothing that came with a
+  certificate error; profiles, not Playwright's contexts, because a context's
+  cache lives in memory and keeps no file over about 6 MB (the wasm and
+  matplotlib downloaded again). What each visit downloaded is counted by the
+  CDN server itself (it serves the page's worker too): requests, bytes, and
+  whether the wasm and which packages came again (they should not). A shorter
+  Python core stage (page) or loadPyodide (floor) on the repeat visit shows the
+  compiled wasm was taken from the code cache;
 * every figure, every control, to new pixels: for each figure that draws, and
   each control that drives it (the controls inside the figure: range inputs,
   selects, fieldsets of checkboxes and counter buttons in ``.controls``; and the
@@ -24,18 +51,20 @@ with sleeps:
   Ranges take values spread over [min, max] in a scrambled order, selects cycle
   their options, a fieldset toggles one checkbox off and on again, a counter is
   clicked. The lab's settings are not moved (the lab's figures follow training);
-  ``lab_posterior``'s digit is, and takes about a second (a grid posterior);
+  ``lab_posterior``'s digit is, and takes about a second (a grid posterior).
+  On the cold loads only, after the load's numbers are taken;
 * drag catch-up: a 2 s drag of kl-sigma with one input event per frame, then the
   time from the last input event to the frame that shows its value in the KL figure.
 
 With ``--against DIR`` (another checkout of the repository, e.g. a git worktree
 of the previous commit) the two pages are served side by side and loaded in
-turn, this checkout first (A, B, A, B, ...), each in a fresh browser context of
-one browser, ``--loads`` times each; every row then shows both values and the
-ratio new/old, and a verdict line closes the table. Medians are over loads for
-load rows and over all moves of all loads for latency rows.
+turn, this checkout first (A, B, floor, A, B, floor, ...), ``--loads`` times
+each; every row then shows both values and the ratio new/old, and a verdict
+line closes the table. Medians are over loads for load rows and over all moves
+of all loads for latency rows. ``--load-only`` (the same as ``--moves 0``)
+skips the moves and the drag: the load comparison alone.
 
-Usage: python3 bench/bench_page.py [--loads 3] [--moves 10] [--scheme http|file]
+Usage: python3 bench/bench_page.py [--loads 3] [--moves 10] [--load-only] [--scheme http|file]
                                    [--against DIR] [--only KEY,KEY]
 """
 
@@ -46,6 +75,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import traceback
 from pathlib import Path
 
@@ -61,7 +91,11 @@ BUDGET_FCP = 500  # text and static figures visible
 BUDGET_MEDIAN, BUDGET_P95 = 30, 50  # every figure, every control, to new pixels, idle
 BUDGET_GRID = 250  # grid-posterior panels (lab_posterior)
 BUDGET_DRAG = 100  # end of a 2 s drag to its final frame
+BUDGET_FIRST_ANSWER = 1.05  # first answer to a reader's move / the floor's numpy-ready
+BUDGET_ALL_PAINTED = 1.2  # every figure painted / the floor's first matplotlib figure
 GRID_FIGURES = ("lab_posterior",)
+VIEWPORT = {"width": 1100, "height": 900}
+FLOOR_PAGE = HERE / "floor.html"
 
 READY_TIMEOUT_MS = 240_000  # a wait, not a budget: two busy cores, cold wasm compile
 
@@ -99,7 +133,61 @@ LOAD_JS = """() => {
         started: at('elbo:worker-start'), ready: at('elbo:ready'),
         first_live: min(live), all_live: max(live), kl_live: at('elbo:kl:live'),
         first_drawn: min(drawn), kl_drawn: at('elbo:kl:drawn'), all_drawn: max(drawn),
+        last_drawn: drawn.length && drawn.every(x => x !== null) ? drawing[drawn.indexOf(max(drawn))] : null,
         n_drawing: drawing.length, stages,
+    };
+}"""
+
+# An init script for the page: a reader's first move, made as early as the page
+# can take it. At DOMContentLoaded the page's last script has bound the controls
+# (Python is still loading); this listener, added first, runs before the page's
+# own (KaTeX's typesetting). The KL readout's every change is kept, to check the
+# answer against the closed form KL = (mu^2 + sigma^2 - 1) / 2 - log sigma.
+MOVE_JS = """document.addEventListener('DOMContentLoaded', () => {
+    const slider = document.getElementById('kl-mu');
+    const readout = document.getElementById('kl-value');
+    const sigmaSlider = document.getElementById('kl-sigma');
+    if (!slider || !readout || !sigmaSlider) return;
+    const shown = [];
+    new MutationObserver(() => shown.push([performance.now(), readout.textContent]))
+        .observe(readout, { childList: true, characterData: true, subtree: true });
+    slider.closest('[data-widget]').scrollIntoView({ block: 'center' });
+    const mu = slider.value === '2' ? 1.5 : 2;
+    const sigma = Number(sigmaSlider.value);
+    const expected = ((mu * mu + sigma * sigma - 1) / 2 - Math.log(sigma)).toFixed(3);
+    const at = performance.now();
+    slider.value = String(mu);
+    slider.dispatchEvent(new Event('input', { bubbles: true }));
+    window.benchMove = { at, mu, sigma, expected, shown };
+});"""
+
+# The first answer to that move, once the page has loaded.
+ANSWER_JS = """() => {
+    const move = window.benchMove;
+    if (!move) return null;
+    const paints = (window.ELBO && ELBO.metrics && ELBO.metrics.paints) || [];
+    const paint = paints.find(p => p.key === 'kl' && p.input >= move.at);
+    const first = move.shown.find(([t, text]) => t >= move.at && text === move.expected);
+    const before = paint ? move.shown.filter(([t]) => t <= paint.painted) : [];
+    return {
+        moved: move.at, mu: move.mu, expected: move.expected,
+        painted: paint ? paint.painted : null, image: paint ? paint.image : null,
+        text: before.length ? before[before.length - 1][1] : null,  // the readout at that frame
+        shown: first ? first[0] : null,  // when the readout first showed the expected value
+    };
+}"""
+
+# The floor page: done when its figure is painted or it failed; its marks.
+FLOOR_DONE_JS = """() => performance.getEntriesByName('floor:first-figure').length > 0
+    || !!(window.floor && window.floor.error)"""
+
+FLOOR_JS = """() => {
+    const nav = performance.getEntriesByType('navigation')[0];
+    const at = (name) => { const e = performance.getEntriesByName(`floor:${name}`)[0]; return e ? e.startTime : null; };
+    return {
+        html: nav ? nav.responseEnd : null, started: at('worker-start'), numpy_loaded: at('numpy-loaded'),
+        numpy_ready: at('numpy-ready'), matplotlib: at('matplotlib-loaded'), first_figure: at('first-figure'),
+        stages: window.floor.stages || {}, error: window.floor.error,
     };
 }"""
 
@@ -263,11 +351,12 @@ def describe(root):
 
 
 class Side:
-    """One page under test and everything measured on it."""
+    """One page under test (or the floor page) and everything measured on it."""
 
-    def __init__(self, name, root, url):
-        self.name, self.root, self.url = name, root, url
-        self.loads = []  # LOAD_JS results
+    def __init__(self, name, root, url, floor=False):
+        self.name, self.root, self.url, self.floor = name, root, url, floor
+        self.loads = []  # cold loads: LOAD_JS results (FLOOR_JS for the floor), each with "i", "answer", "cdn"
+        self.repeats = []  # repeat visits, the same
         self.lat = {}  # (figure, control id) -> [ms]
         self.py = {}
         self.kinds = {}  # control id -> kind
@@ -278,40 +367,77 @@ class Side:
         self.console = []
 
 
-def run_load(browser, side, args, i):
-    context = browser.new_context(viewport={"width": 1100, "height": 900})
+def served(log):
+    """What the CDN server sent during one visit, from its request log: the number of
+    requests and body bytes, and the names of the wasm files and packages sent whole."""
+    sent = [r["path"].split("?")[0] for r in log if r["status"] == 200]
+    return {"requests": len(log), "bytes": sum(r["bytes"] for r in log),
+            "wasm": [path.rsplit("/", 1)[-1] for path in sent if path.endswith(".wasm")],
+            "packages": [path.rsplit("/", 1)[-1] for path in sent if path.startswith(harness.PYODIDE_PREFIX)]}
+
+
+def visit(context, side, label, cdn):
+    """Open side.url in a new tab of `context` and wait until it has loaded: every
+    figure drawn (the page; its first answer to MOVE_JS's move too) or the floor's
+    figure. Returns the tab and what was measured, with "cdn": what the CDN server
+    sent meanwhile (if `cdn` logs its requests)."""
     page = context.new_page()
-    page.on("console", lambda m: side.console.append(f"load {i + 1} console.{m.type}: {m.text}")
+    page.on("console", lambda m: side.console.append(f"{label} console.{m.type}: {m.text}")
             if m.type in ("error", "warning") else None)
-    page.on("pageerror", lambda e: side.console.append(f"load {i + 1} page error: {e}"))
+    page.on("pageerror", lambda e: side.console.append(f"{label} page error: {e}"))
+    if not side.floor:
+        page.add_init_script(MOVE_JS)
+    log = cdn.requests if cdn else None
+    n0 = len(log) if log is not None else 0
+    page.goto(side.url)
     try:
-        page.goto(side.url)
-        try:
-            page.wait_for_function(DRAWN_JS, timeout=READY_TIMEOUT_MS, polling=100)
-        except Exception:  # measure what there is, and say what is missing
-            side.notes.append(f"load {i + 1}: not every figure drawn after {READY_TIMEOUT_MS / 1000:.0f} s: "
-                              f"missing {page.evaluate(MISSING_JS)}")
-        side.loads.append(page.evaluate(LOAD_JS))
-        figures = page.evaluate(DISCOVER_JS)
-        if args.only:
-            figures = [f for f in figures if f["key"] in args.only]
-        for fig in figures:
-            if not fig["controls"]:
-                continue
-            recs = page.evaluate(MOVES_JS, {"key": fig["key"], "controls": fig["controls"], "moves": args.moves,
-                                            "idle": args.idle, "timeoutMs": args.timeout * 1000})
-            for rec in recs:
-                k = (fig["key"], rec["id"])
-                if k not in side.order:
-                    side.order.append(k)
-                side.kinds[rec["id"]] = rec["kind"]
-                side.lat.setdefault(k, []).extend(rec["lat"])
-                side.py.setdefault(k, []).extend(rec["py"])
-                if rec["missing"]:
-                    side.missing[k] = side.missing.get(k, 0) + rec["missing"]
-                    side.notes.append(f"load {i + 1}: {fig['key']}: {'; '.join(rec['errors'][:2])}")
-        if not args.only or "kl" in args.only:
-            side.drags.append(page.evaluate(DRAG_JS))
+        page.wait_for_function(FLOOR_DONE_JS if side.floor else DRAWN_JS, timeout=READY_TIMEOUT_MS, polling=100)
+    except Exception:  # measure what there is, and say what is missing
+        missing = "its figure" if side.floor else page.evaluate(MISSING_JS)
+        side.notes.append(f"{label}: not every figure drawn after {READY_TIMEOUT_MS / 1000:.0f} s: missing {missing}")
+    if side.floor:
+        measured = page.evaluate(FLOOR_JS)
+        if measured["error"]:
+            side.notes.append(f"{label}: {measured['error']}")
+    else:
+        measured = page.evaluate(LOAD_JS)
+        measured["answer"] = answer = page.evaluate(ANSWER_JS)
+        if not answer or answer["painted"] is None:
+            side.notes.append(f"{label}: no answer to kl-mu moved at DOMContentLoaded (the move was lost?)")
+        elif answer["text"] != answer["expected"]:
+            side.notes.append(f"{label}: the first answer to kl-mu = {answer['mu']} showed KL {answer['text']}, "
+                              f"not {answer['expected']}")
+    measured["cdn"] = served(log[n0:]) if log is not None else None
+    return page, measured
+
+
+def first_answer(load):
+    """The first answer to the reader's move (ms from navigation start), or None."""
+    answer = load.get("answer")
+    return answer["painted"] if answer and answer["text"] == answer["expected"] else None
+
+
+def run_load(browser, side, args, i, context=None, cdn=None):
+    """One cold load of `side`, then (the page, unless --moves 0) its moves and the drag.
+
+    In `context` if given (a fresh browser profile, left open for the repeat visit),
+    else in a fresh context of `browser`, closed after. cdn: the CDN server, whose
+    request log (harness.cdn_server(log_requests=True)) tells what the load downloaded.
+    """
+    own = context is None
+    if own:
+        context = browser.new_context(viewport=VIEWPORT)
+    page = None
+    try:
+        page, measured = visit(context, side, f"load {i + 1}", cdn)
+        side.loads.append({**measured, "i": i})
+        if side.floor:
+            ms = measured["first_figure"]
+            print(f"{side.name} load {i + 1}/{args.loads}: first figure at {'n/a' if ms is None else f'{ms:.0f} ms'}",
+                  file=sys.stderr, flush=True)
+            return
+        if args.moves:
+            run_moves(page, side, args, i)
         ms = side.loads[-1]["all_drawn"]
         n = sum(len(v) for v in side.lat.values())
         print(f"{side.name} load {i + 1}/{args.loads}: every figure drawn at "
@@ -320,7 +446,53 @@ def run_load(browser, side, args, i):
         side.notes.append(f"load {i + 1}: failed: {type(err).__name__}: {str(err).splitlines()[0]}")
         traceback.print_exc()
     finally:
-        context.close()
+        if page:
+            page.close()
+        if own:
+            context.close()
+
+
+def run_moves(page, side, args, i):
+    """Every figure's controls moved (MOVES_JS), then the drag (DRAG_JS)."""
+    figures = page.evaluate(DISCOVER_JS)
+    if args.only:
+        figures = [f for f in figures if f["key"] in args.only]
+    for fig in figures:
+        if not fig["controls"]:
+            continue
+        recs = page.evaluate(MOVES_JS, {"key": fig["key"], "controls": fig["controls"], "moves": args.moves,
+                                        "idle": args.idle, "timeoutMs": args.timeout * 1000})
+        for rec in recs:
+            k = (fig["key"], rec["id"])
+            if k not in side.order:
+                side.order.append(k)
+            side.kinds[rec["id"]] = rec["kind"]
+            side.lat.setdefault(k, []).extend(rec["lat"])
+            side.py.setdefault(k, []).extend(rec["py"])
+            if rec["missing"]:
+                side.missing[k] = side.missing.get(k, 0) + rec["missing"]
+                side.notes.append(f"load {i + 1}: {fig['key']}: {'; '.join(rec['errors'][:2])}")
+    if not args.only or "kl" in args.only:
+        side.drags.append(page.evaluate(DRAG_JS))
+
+
+def run_repeat(context, side, args, i, cdn):
+    """A repeat visit of `side` in the profile of its cold load i: HTTP cache warm."""
+    page = None
+    try:
+        page, measured = visit(context, side, f"repeat {i + 1}", cdn)
+        side.repeats.append({**measured, "i": i})
+        ms = measured["first_figure" if side.floor else "all_drawn"]
+        got = measured["cdn"]
+        print(f"{side.name} repeat {i + 1}/{args.loads}: {'first figure' if side.floor else 'every figure drawn'} at "
+              f"{'n/a' if ms is None else f'{ms:.0f} ms'}"
+              + (f", {got['requests']} requests to the CDN" if got else ""), file=sys.stderr, flush=True)
+    except Exception as err:  # a benchmark that prints: report and go on
+        side.notes.append(f"repeat {i + 1}: failed: {type(err).__name__}: {str(err).splitlines()[0]}")
+        traceback.print_exc()
+    finally:
+        if page:
+            page.close()
 
 
 def fmt(value, width=8):
@@ -349,6 +521,7 @@ def load_rows(side):
         ("static KL figure loaded", med("img"), None),
         ("every static figure loaded", med("imgs"), None),
         ("worker started", med("started"), None),
+        ("first answer (kl-mu moved at DOM ready)", median(first_answer(x) for x in side.loads), None),
         ("first widget live (numbers, numpy only)", med("first_live"), None),
         ("KL widget live (numbers)", med("kl_live"), None),
         ("every widget's numbers live", med("all_live"), None),
@@ -358,6 +531,94 @@ def load_rows(side):
         ("every figure drawn", med("all_drawn"), None),
         ("drag end -> final frame (kl-sigma)", median(drags), BUDGET_DRAG),
     ]
+
+
+# Against the floor: (label, the page's number, the floor's mark, budget of the ratio)
+FLOOR_RATIOS = (
+    ("first answer / floor numpy-ready", first_answer, "numpy_ready", BUDGET_FIRST_ANSWER),
+    ("every figure painted / floor first figure", lambda x: x["all_drawn"], "first_figure", BUDGET_ALL_PAINTED),
+)
+
+FLOOR_ROWS = (  # the floor's marks
+    ("worker started", "started"),
+    ("numpy loaded (loadPyodide resolved)", "numpy_loaded"),
+    ("numpy ready (imported)", "numpy_ready"),
+    ("matplotlib loaded", "matplotlib"),
+    ("first figure painted", "first_figure"),
+)
+
+
+def pairs(side, floor, repeat):
+    """(page load, floor load) for each load i that both have, cold or repeat visits."""
+    floors = {x["i"]: x for x in (floor.repeats if repeat else floor.loads)}
+    return [(x, floors[x["i"]]) for x in (side.repeats if repeat else side.loads) if x["i"] in floors]
+
+
+def mb(n):
+    return f"{n / 1e6:.1f} MB"
+
+
+def floor_report(sides, floor):
+    """Load against the floor, cold and on the repeat visit; and what the cache saved."""
+    print(f"\nload against the floor page ({FLOOR_PAGE.relative_to(harness.ROOT)}: the same Pyodide from the same "
+          "CDN URLs, in a module worker),\nper load pair (page i, floor i; interleaved): ratio = median of the "
+          "per-pair ratios page/floor")
+    print(f"{'':56s} {'page':>8s} {'floor':>8s} {'ratio':>6s} {'budget':>7s}  verdict")
+    for side in sides:
+        for repeat in (False, True):
+            both = pairs(side, floor, repeat)
+            per_pair = []
+            for label, mine, theirs, budget in FLOOR_RATIOS:
+                rs = [ratio(mine(a), b[theirs]) for a, b in both]
+                r = median(rs)
+                verdict = "n/a" if r is None else "OVER" if r > budget else "ok"
+                name = f"{side.name + ', ' if len(sides) > 1 else ''}{'repeat' if repeat else 'cold'}, {label}"
+                print(f"{name:56s} {fmt(median(mine(a) for a, _ in both))} {fmt(median(b[theirs] for _, b in both))} "
+                      f"{fmt_ratio(r)} {budget:7.2f}  {verdict}")
+                of_medians = ratio(median(mine(a) for a, _ in both), median(b[theirs] for _, b in both))
+                per_pair.append(f"{label.split(' /')[0]} " + " ".join(fmt_ratio(x, 0) for x in rs)
+                                + f" (ratio of the medians {fmt_ratio(of_medians, 0)})")
+            print(f"  {'repeat' if repeat else 'cold'}, per pair: " + "; ".join(per_pair))
+    for side in sides:
+        for repeat in (False, True):
+            loads = side.repeats if repeat else side.loads
+            answers = [x["answer"] for x in loads if first_answer(x) is not None]
+            if answers:
+                numbers_only = sum(1 for a in answers if not a["image"])
+                print(f"{side.name}, {'repeat' if repeat else 'cold'}: the first answer came "
+                      f"{fmt(median(a['painted'] - a['moved'] for a in answers), 0)} ms after the move (median); "
+                      f"numbers only, the figure still static, in {numbers_only} of {len(answers)} loads")
+
+    print(f"\n{'floor (median ms from navigation start)':56s} {'cold':>8s} {'repeat':>8s}")
+    for label, key in FLOOR_ROWS:
+        print(f"{label:56s} {fmt(median(x[key] for x in floor.loads))} {fmt(median(x[key] for x in floor.repeats))}")
+    stage_keys = list(dict.fromkeys(k for x in floor.loads + floor.repeats for k in x["stages"]))
+    for repeat in (False, True):
+        loads = floor.repeats if repeat else floor.loads
+        print(f"stages in the worker, floor, {'repeat' if repeat else 'cold'} (median ms): " + ", ".join(
+            f"{k} {fmt(median(x['stages'].get(k) for x in loads), 0)}" for k in stage_keys))
+
+    print("\nrepeat visit, same profile: what the CDN server sent (its own log of every response, the "
+          "workers' included), median per visit")
+    print(f"{'':14s} {'cold requests':>13s} {'bytes':>9s} | {'repeat requests':>15s} {'bytes':>9s} | "
+          f"{'wasm code cache':>15s} | {'core cold':>9s} {'repeat':>7s}")
+    for side in [*sides, floor]:
+        cold = [x["cdn"] for x in side.loads if x["cdn"]]
+        warm = [x["cdn"] for x in side.repeats if x["cdn"]]
+        if not cold and not warm:
+            continue
+        core = (lambda x: x["stages"].get("loadPyodide")) if side.floor else (lambda x: x["stages"].get("core"))
+        cache = median(x.get("wasm_cache") for x in side.loads)
+        print(f"{side.name:14s} {median(c['requests'] for c in cold) or 0:13.0f} "
+              f"{mb(median(c['bytes'] for c in cold) or 0):>9s} | {median(c['requests'] for c in warm) or 0:15.0f} "
+              f"{mb(median(c['bytes'] for c in warm) or 0):>9s} | {'n/a' if cache is None else mb(cache):>15s} | "
+              f"{fmt(median(core(x) for x in side.loads), 9)} {fmt(median(core(x) for x in side.repeats), 7)}")
+        wasm = [c for c in warm if c["wasm"]]
+        packages = sorted({name for c in warm for name in c["packages"]})
+        print(f"{'':14s} repeat visits that downloaded the wasm again: {len(wasm)} of {len(warm)}; "
+              f"packages downloaded again: {', '.join(packages) if packages else 'none'}")
+    print("(wasm code cache: the profile's compiled wasm after the cold visit; core: the Python core stage, "
+          "the floor's loadPyodide with numpy; shorter on the repeat visit when the compiled wasm is reused)")
 
 
 def latency_budget(key):
@@ -397,16 +658,20 @@ def latency_rows(sides):
     return rows, figures
 
 
-def report(sides, args, version):
+def report(sides, floor, args, version):
     new = sides[0]
     old = sides[1] if len(sides) > 1 else None
     print(f"\nELBO Lab page benchmark, {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}: "
           f"Chromium {version}, {args.scheme}://, local Pyodide mirror")
-    print(f"{args.loads} loads per page (fresh context each, {'interleaved A B A B' if old else 'in turn'}), "
-          f"{args.moves} moves per figure and control per load, idle {args.idle} ms between moves")
-    for s in sides:
-        print(f"  {s.name:4s} = {s.root} ({describe(s.root)}): {len(s.loads)} loads measured, "
-              f"{sum(len(v) for v in s.lat.values())} moves timed")
+    print(f"{args.loads} cold loads per page, each in a fresh browser profile, interleaved "
+          f"{'A B floor, A B floor' if old else 'page floor, page floor'}, ..., each pair then visited again "
+          f"(same profile, HTTP cache warm);\n"
+          + (f"{args.moves} moves per figure and control per cold load, idle {args.idle} ms between moves"
+             if args.moves else "no moves (--load-only)"))
+    for s in [*sides, floor]:
+        print(f"  {s.name:5s} = {s.url if s.floor else s.root} ({describe(s.root)}): {len(s.loads)} loads and "
+              f"{len(s.repeats)} repeat visits measured" + ("" if s.floor else
+                                                           f", {sum(len(v) for v in s.lat.values())} moves timed"))
     print(f"machine: {os.cpu_count()} cpus, load average {args.load_before} before the run, "
           f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} after (other work on the machine adds noise)")
     print("all times in ms; load rows: median over loads, from navigation start; "
@@ -420,14 +685,14 @@ def report(sides, args, version):
         print(f"{'load':44s} {'ms':>8s} {'budget':>7s}  verdict")
     compared = []
     for (name, a, budget), (_, b, _) in zip(load_rows(new), load_rows(old) if old else load_rows(new)):
-        verdict = "" if budget is None else ("OVER" if over(a, budget) else "ok")
+        verdict = "" if budget is None else "n/a" if a is None else "OVER" if over(a, budget) else "ok"
         if old:
             r = ratio(a, b)
             if budget is not None and over(b, budget):
                 verdict += " (old OVER)"
             print(f"{name:44s} {fmt(a)} {fmt(b)} {fmt_ratio(r, 7)} {'' if budget is None else budget:>7}  {verdict}")
-            if name in ("first widget live (numbers, numpy only)", "every widget's numbers live",
-                        "Python ready (matplotlib loaded)", "every figure drawn",
+            if name in ("first answer (kl-mu moved at DOM ready)", "first widget live (numbers, numpy only)",
+                        "every widget's numbers live", "Python ready (matplotlib loaded)", "every figure drawn",
                         "drag end -> final frame (kl-sigma)"):
                 compared.append((name, r))
         else:
@@ -438,12 +703,42 @@ def report(sides, args, version):
         print(f"stages, {s.name} (median ms): " +
               ", ".join(f"{k} {'n/a' if v is None else f'{v:.0f}'}" for k, v in meds.items()))
     for s in sides:
+        last = [x.get("last_drawn") for x in s.loads + s.repeats]
+        drawing = median(x["n_drawing"] for x in s.loads) or 0
+        print(f"drawn last, {s.name}: " + ", ".join(f"{k} in {last.count(k)}" for k in dict.fromkeys(last))
+              + f" of {len(last)} loads and repeat visits ({drawing:.0f} figures draw)")
+    for s in sides:
         if s.drags:
             print(f"drags, {s.name}: " + "; ".join(
                 f"{d['events']} events -> {d['frames']} frames, catch-up {fmt(d['catchup'], 0)} ms"
                 for d in s.drags))
 
+    floor_report(sides, floor)
+
     # ---- latency ----
+    if args.moves:
+        latency_report(sides, compared)
+    else:
+        print("\nevery figure, every control: not measured (--load-only)")
+
+    # ---- verdicts ----
+    if old:
+        worse = [(n, r) for n, r in compared if r is not None and r > args.tolerance]
+        unknown = [n for n, r in compared if r is None]
+        if worse:
+            print(f"VERDICT: new/old above {args.tolerance:.2f} on " +
+                  "; ".join(f"{n} ({r:.2f})" for n, r in worse) +
+                  ": the new page is slower there (repeat the run to tell a change from noise)")
+        else:
+            print(f"VERDICT: no worse than before: new/old <= {args.tolerance:.2f} on every compared row "
+                  f"(" + ", ".join(f"{n} {r:.2f}" for n, r in compared if r is not None) + ")"
+                  + (f"; not measured: {', '.join(unknown)}" if unknown else ""))
+    notes(sides, floor)
+
+
+def latency_report(sides, compared):
+    """The table of every figure and control; new/old ratios go into `compared`."""
+    old = sides[1] if len(sides) > 1 else None
     rows, figures = latency_rows(sides)
     print(f"\nevery figure, every control: input event -> frame after the figure's new pixels "
           f"(budget: median <= {BUDGET_MEDIAN}, p95 <= {BUDGET_P95}; grid posterior <= {BUDGET_GRID})")
@@ -481,7 +776,6 @@ def report(sides, args, version):
         else:
             print(f"{label:44s} {moves_txt} | {fmt(m, 7)} {fmt(p, 6)} {fmt(py, 6)} | {verdict}")
 
-    # ---- verdicts ----
     print()
     _, (bm, bp), per_side = rows[-2]
     m, p = per_side[0][2], per_side[0][3]
@@ -494,30 +788,35 @@ def report(sides, args, version):
         print(f"new/old median latency per figure/control: geometric mean {geo:.2f}, "
               f"range {min(r for _, r in per_figure_ratios):.2f}-{max(r for _, r in per_figure_ratios):.2f}, "
               f"highest: " + ", ".join(f"{n} {r:.2f}" for n, r in worst))
-        worse = [(n, r) for n, r in compared if r is not None and r > args.tolerance]
-        unknown = [n for n, r in compared if r is None]
-        if worse:
-            print(f"VERDICT: new/old above {args.tolerance:.2f} on " +
-                  "; ".join(f"{n} ({r:.2f})" for n, r in worse) +
-                  ": the new page is slower there (repeat the run to tell a change from noise)")
-        else:
-            print(f"VERDICT: no worse than before: new/old <= {args.tolerance:.2f} on every compared row "
-                  f"(" + ", ".join(f"{n} {r:.2f}" for n, r in compared if r is not None) + ")"
-                  + (f"; not measured: {', '.join(unknown)}" if unknown else ""))
-    for s in sides:
+
+
+def print_errors(console, prefix="console", most=20):
+    """The console lines that mention an error, the first ``most`` of them."""
+    errors = [c for c in console if "error" in c]
+    for line in errors[:most]:
+        print(f"{prefix}: {line}")
+    if len(errors) > most:
+        print(f"{prefix}: ... and {len(errors) - most} more errors")
+
+
+def notes(sides, floor):
+    for s in [*sides, floor]:
         for note in s.notes:
             print(f"note, {s.name}: {note}")
-        errors = [c for c in s.console if "error" in c]
-        for line in errors[:20]:
-            print(f"console, {s.name}: {line}")
-        if len(errors) > 20:
-            print(f"console, {s.name}: ... and {len(errors) - 20} more errors")
+        print_errors(s.console, f"console, {s.name}")
+
+
+def wasm_code_cache(profile):
+    """Bytes of compiled wasm that Chromium keeps in a profile for the next visit."""
+    folder = Path(profile) / "Default" / "Code Cache" / "wasm"
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) if folder.is_dir() else None
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--loads", type=int, default=3, help="page loads per page (fresh context each)")
+    ap.add_argument("--loads", type=int, default=3, help="cold loads per page (fresh profile each), and repeat visits")
     ap.add_argument("--moves", type=int, default=10, help="moves per figure and control per load")
+    ap.add_argument("--load-only", action="store_true", help="no moves and no drag (the same as --moves 0)")
     ap.add_argument("--idle", type=int, default=100, help="ms of quiet between moves")
     ap.add_argument("--timeout", type=float, default=15, help="s to wait for one move's pixels")
     ap.add_argument("--scheme", choices=["http", "file"], default="http")
@@ -525,6 +824,8 @@ def main():
     ap.add_argument("--tolerance", type=float, default=1.10, help="verdict: new/old ratio taken as no worse")
     ap.add_argument("--only", type=lambda s: set(s.split(",")), help="only these figures (comma-separated keys)")
     args = ap.parse_args()
+    if args.load_only:
+        args.moves = 0
 
     from playwright.sync_api import sync_playwright
 
@@ -534,7 +835,10 @@ def main():
         if not (root / "index.html").exists():
             print(f"no index.html in {root}")
             return 0
-    cdn = harness.cdn_server(harness.default_mounts())
+    # Cacheable, and logging what it sends: see the module docstring (repeat visit).
+    cdn = harness.cdn_server(harness.default_mounts(), cache_control=harness.IMMUTABLE, log_requests=True)
+    launch = {"executable_path": harness.chromium_path(), "viewport": VIEWPORT,
+              "args": harness.chromium_args(cdn.server_port, spki=harness.spki_hash(cdn.cert_file))}
     servers, sides = [], []
     for name, root in roots:
         if args.scheme == "http":
@@ -544,21 +848,35 @@ def main():
         else:
             url = (root / "index.html").as_uri()
         sides.append(Side(name, root, url))
+    floor_url = (f"{sides[0].url.rsplit('/', 1)[0]}/{FLOOR_PAGE.relative_to(harness.ROOT)}" if args.scheme == "http"
+                 else FLOOR_PAGE.as_uri())
+    floor = Side("floor", harness.ROOT, floor_url, floor=True)
     version = "?"
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=harness.chromium_path(),
-                                         args=harness.chromium_args(cdn.server_port))
-            version = browser.version
             for i in range(args.loads):
-                for side in sides:  # A, B, A, B, ...
-                    run_load(browser, side, args, i)
-            browser.close()
+                profiles = []  # (side, its profile's folder, its browser), this load pair
+                try:
+                    for side in [*sides, floor]:  # A, B, floor, A, B, floor, ...: cold, a fresh profile each
+                        profile = tempfile.TemporaryDirectory(prefix="elbo-bench-profile-")
+                        context = pw.chromium.launch_persistent_context(profile.name, **launch)
+                        version = context.browser.version if context.browser else version
+                        profiles.append((side, profile, context))
+                        run_load(None, side, args, i, context=context, cdn=cdn)
+                        for x in side.loads:
+                            if x["i"] == i:
+                                x["wasm_cache"] = wasm_code_cache(profile.name)
+                    for side, _, context in profiles:  # then each again, in its profile
+                        run_repeat(context, side, args, i, cdn)
+                finally:
+                    for _, profile, context in profiles:
+                        context.close()
+                        profile.cleanup()
     finally:
         harness.stop(cdn)
         for site in servers:
             harness.stop(site)
-    report(sides, args, version)
+    report(sides, floor, args, version)
     return 0
 
 

@@ -95,6 +95,10 @@
 
   /* ---- widgets: one generic binding for every row of the table ---- */
 
+  // A reader's answer slower than this shows "computing"; a figure whose every answer takes
+  // a tenth of a second or more (a grid posterior) says so at once: data-computing-ms="0".
+  const COMPUTING_MS = 150;
+
   function readNumber(input) {
     const text = String(input.value).trim();
     return text === "" ? NaN : Number(text);
@@ -235,6 +239,12 @@
     const canvas = figure.querySelector(".plot canvas");
     const outputs = [...figure.querySelectorAll("output[data-show]")];
     const marked = new Set();  // performance marks already set: "live" (numbers), "drawn"
+    let asked = 0, computingTimer = 0;  // the newest call, and its "computing" timer
+    const computingMs = figure.dataset.computingMs ? Number(figure.dataset.computingMs) : COMPUTING_MS;
+    const busy = (on) => {
+      figure.classList.toggle("computing", on);
+      figure.setAttribute("aria-busy", on ? "true" : "false");
+    };
     let lastInput = 0;
     let axes = null;  // the draggable axes of the last answer (result.axes), if the figure has one
 
@@ -290,16 +300,24 @@
       if (!bridge.callable) return;  // every widget is refreshed once Python can answer
       const params = rowParams(row);
       const inputAt = lastInput;
+      // a reader's call not answered within COMPUTING_MS marks its figure as computing
+      const token = ++asked;
+      if (!opts.background) {
+        clearTimeout(computingTimer);
+        if (computingMs > 0) computingTimer = setTimeout(() => busy(true), computingMs);
+        else busy(true);
+      }
       bridge.request(row.key, row.key, params, (err, result) => {
+        if (token === asked) { clearTimeout(computingTimer); busy(false); }
         onResult(err, result, inputAt);
         if (opts.after) opts.after(err, result);
       }, opts.background);
     }
 
     for (const id of Object.values(row.params)) {  // one listener per control and row
-      listen(id, () => { lastInput = performance.now(); permalink.follow(id); update(); });
+      listen(id, () => { lastInput = metrics.lastInput = performance.now(); permalink.follow(id); update(); });
     }
-    if (canvas) bindDrag(canvas, row, () => axes, () => { lastInput = performance.now(); update(); });
+    if (canvas) bindDrag(canvas, row, () => axes, () => { lastInput = metrics.lastInput = performance.now(); update(); });
     return update;
   }
 
@@ -377,6 +395,65 @@
     show();
   }
 
+  /* Precomputing: once every figure is drawn (and again after a theme switch), each
+   * figure is drawn in the background, one call at a time, at values spread over each of
+   * its sliders and at each option of its selects, the other controls as they are. What
+   * Python keeps from those draws (a figure's static layers for its axis ranges, and the
+   * answers of figures that cache them) is then ready when the reader gets there. The
+   * answers themselves are thrown away. It waits while the lab trains, while Python is
+   * busy with the reader's calls and for WARM_PAUSE_MS after the reader's last input (so
+   * that a drag never waits behind a background draw), and a newer warm-up replaces an
+   * older one. ELBO.metrics.warm tells how far it got (for bench/). */
+  const WARM_STEPS = 8;  // values per slider
+  const WARM_PAUSE_MS = 1000;
+  function warmUp(bridge, rows, quiet) {
+    const run = (warmUp.run = (warmUp.run || 0) + 1);
+    const calls = [];
+    for (const row of rows) {
+      const figure = document.querySelector(`[data-widget="${row.key}"]`);
+      for (const id of Object.values(row.params)) {
+        const el = $(id);
+        const kind = controlKind(el);
+        let values = [];
+        if (kind === "select") values = [...el.options].map((o) => o.value).filter((v) => v !== el.value);
+        else if (kind === "range") {
+          const lo = Number(el.min), hi = Number(el.max), step = Number(el.step) || 0;
+          for (let i = 0; i < WARM_STEPS; i++) {
+            let v = lo + (hi - lo) * (i + 0.5) / WARM_STEPS;
+            if (step > 0) v = lo + Math.round((v - lo) / step) * step;
+            values.push(Number(v.toPrecision(12)));
+          }
+        }
+        const name = Object.keys(row.params).find((k) => row.params[k] === id);
+        for (const v of values) calls.push({ row: row, figure: figure, name: name, value: v });
+      }
+    }
+    const progress = (metrics.warm = { calls: calls.length, done: 0, finished: false,
+                                       started: performance.now(), ended: null });
+    const next = () => {
+      if (run !== warmUp.run) return;
+      if (!calls.length) { progress.finished = true; progress.ended = performance.now(); return; }
+      const since = performance.now() - (metrics.lastInput || 0);
+      if (since < WARM_PAUSE_MS) { setTimeout(next, WARM_PAUSE_MS - since); return; }
+      if (!quiet()) { setTimeout(next, 500); return; }
+      // the figure nearest the middle of the window first: the reader's, then its neighbours
+      const middle = window.innerHeight / 2, distances = new Map();
+      const distance = (figure) => {
+        if (!distances.has(figure)) {
+          const box = figure.getBoundingClientRect();
+          distances.set(figure, Math.abs((box.top + box.bottom) / 2 - middle));
+        }
+        return distances.get(figure);
+      };
+      let best = 0;
+      calls.forEach((c, i) => { if (distance(c.figure) < distance(calls[best].figure)) best = i; });
+      const call = calls.splice(best, 1)[0];
+      const params = Object.assign(rowParams(call.row), { [call.name]: call.value });
+      bridge.request("warm:" + call.row.key, call.row.key, params, () => { progress.done++; setTimeout(next, 0); }, true);
+    };
+    next();
+  }
+
   function main() {
     ELBO.theme.init();
     const embedded = ELBO.setupEmbed();  // null unless ?embed=
@@ -388,12 +465,12 @@
     const updates = new Map();  // widget key -> update(opts), for the widgets on show
     // Every widget is (re)drawn as background work, so a reader's own move is
     // never queued behind it: the figures on screen first, then by distance.
+    const distance = (key) => {  // px from the window to the figure; 0 on screen
+      const box = document.querySelector(`[data-widget="${key}"]`).getBoundingClientRect();
+      if (box.bottom >= 0 && box.top <= innerHeight) return 0;
+      return box.top > innerHeight ? box.top - innerHeight : -box.bottom;
+    };
     const refreshAll = (only) => {
-      const distance = (key) => {
-        const box = document.querySelector(`[data-widget="${key}"]`).getBoundingClientRect();
-        if (box.bottom >= 0 && box.top <= innerHeight) return 0;
-        return box.top > innerHeight ? box.top - innerHeight : -box.bottom;
-      };
       [...updates.keys()].filter(only || (() => true)).sort((a, b) => distance(a) - distance(b))
         .forEach((key) => updates.get(key)({ background: true }));
     };
@@ -404,14 +481,20 @@
       callable: () => {  // numbers go live
         sendTheme(ELBO.theme.current()).catch(() => {});
         const labKeys = new Set(lab ? lab.keys : []);
-        refreshAll((key) => !labKeys.has(key));  // the lab's figures wait for its run: below
-        bridge.send({ op: "plotting", name: "start", background: true }).catch(() => {});  // then matplotlib
+        // the lab's figures wait for its run (below); the figures on screen and just below it
+        // first, then matplotlib starts downloading (its wheels unpack between the calls that
+        // follow), then the others' numbers
+        const near = (key) => distance(key) <= innerHeight;
+        refreshAll((key) => !labKeys.has(key) && near(key));
+        bridge.send({ op: "plotting", name: "start", background: true }).catch(() => {});
+        refreshAll((key) => !labKeys.has(key) && !near(key));
         if (lab) { lab.onCallable(); lab.enable(true); }  // starts the run, then draws its figures
       },
       ready: () => {  // and now figures too
         loader.ready();
         performance.mark("elbo:ready");
         refreshAll();
+        warmAll();
       },
       fatal: (detail) => {
         loader.fail(detail);
@@ -421,8 +504,12 @@
     };
     const bridge = new ELBO.Bridge((type, detail) => events[type](detail));
     ELBO.theme.listeners.push((name) => {  // Python redraws every figure in the new colours
-      if (bridge.callable) sendTheme(name).then(() => refreshAll(), () => {});
+      if (bridge.callable) sendTheme(name).then(() => { refreshAll(); warmAll(); }, () => {});
     });
+    // after the figures' own draws: precompute for the article's figures (not the lab's,
+    // whose answers follow its weights) while the lab is not training
+    const warmAll = () => warmUp(bridge, ELBO.FIGURES.filter((row) => !row.lab && updates.has(row.key)),
+                                 () => !(lab && lab.training) && bridge.waiting.size === 0);
     let fast = false;  // the pad's figure multiplies faster with scipy's BLAS: ask for it once
     const speedUp = () => {
       if (fast || !bridge.callable) return;

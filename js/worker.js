@@ -43,15 +43,17 @@
  * message loop between units, so a message that arrives mid-training is seen
  * within one unit. Order of preference: the reader's calls (slider moves),
  * then background calls (the lab's figure refreshes), then one training chunk
- * of about CHUNK_MS, except that training that has waited STARVE_MS goes first.
+ * of CHUNK_MS. While calls keep coming (a drag), training still gets half the
+ * time: once the calls since its last chunk have taken CHUNK_MS, it gets a chunk
+ * as long as they took (at most SHARE_MAX_MS), before the next call.
  * A reader's figure request for a key drops that key's queued background
  * request (answered {id, ok: false, superseded: true}). No SharedArrayBuffer
  * is needed (nor available on file://).
  */
 function elboWorkerMain() {
   "use strict";
-  const CHUNK_MS = 15;  // one training chunk: the most a slider waits for training
-  const STARVE_MS = 30;  // during a drag, a chunk at least this often (a third of the time)
+  const CHUNK_MS = 15;  // one training chunk while nothing else waits
+  const SHARE_MAX_MS = 40;  // during a drag, the longest chunk: the most a call waits for training
   let pyodide = null;
   let door = null;  // elbo_lab.door.handle: the one door into Python
   let open = false;  // calls are served once our code is imported
@@ -75,16 +77,21 @@ function elboWorkerMain() {
   function schedule() {
     if (!scheduled) { scheduled = true; tick.port2.postMessage(0); }
   }
-  let lastChunk = 0;  // when the last training chunk ended
+  let owed = 0;  // ms of calls served since the last training chunk
   tick.port1.onmessage = () => {
     scheduled = false;
     if (!open) return;
-    // A drag keeps the reader's queue full; training still gets a chunk whenever
-    // it has waited STARVE_MS, so it slows down during a drag but never stops.
-    const starved = training && performance.now() - lastChunk > STARVE_MS;
-    const msg = starved ? null : interactive.shift() || background.shift();
-    if (msg) handle(msg);
-    else if (training) { trainChunk(); lastChunk = performance.now(); }
+    const waiting = interactive.length > 0 || background.length > 0;
+    if (!training) owed = 0;
+    if (training && (!waiting || owed >= CHUNK_MS)) {
+      // A drag keeps the reader's queue full; training then repays the time the calls took
+      trainChunk(Math.min(Math.max(owed, CHUNK_MS), SHARE_MAX_MS));
+      owed = 0;
+    } else if (waiting) {
+      const t0 = performance.now();
+      handle(interactive.shift() || background.shift());
+      owed += performance.now() - t0;
+    }
     if (interactive.length || background.length || training) schedule();
   };
 
@@ -183,12 +190,14 @@ function elboWorkerMain() {
         importPinned(base, "pyodide.mjs"), importPinned(base, "pyodide.asm.mjs")]);
       for (const result of loaded) if (result.status === "rejected") throw result.reason;
       const [mod, asm] = loaded.map((result) => result.value);
+      // numpy downloads while the interpreter starts
       pyodide = await Promise.race([
-        mod.loadPyodide({ indexURL: base, packageBaseUrl: packages, createPyodideModule: asm.default }),
+        mod.loadPyodide({ indexURL: base, packageBaseUrl: packages, createPyodideModule: asm.default,
+                          packages: ["numpy"] }),
         failed]);
     });
     await stage("numpy", async () => {
-      await pyodide.loadPackage("numpy", { messageCallback: () => {} });
+      await pyodide.loadPackage("numpy", { messageCallback: () => {} });  // loaded: at once
       load("numpy");  // the import is most of this stage's time
     });
     await stage("code", async () => {
@@ -311,10 +320,10 @@ function elboWorkerMain() {
     return blas;
   }
 
-  function trainChunk() {
+  function trainChunk(ms) {
     let status;
     try {
-      status = ask("lab", "advance", { ms: CHUNK_MS });
+      status = ask("lab", "advance", { ms: ms });
     } catch (err) {
       training = false;
       post({ type: "lab", event: "error", message: String((err && err.message) || err) });

@@ -41,10 +41,12 @@ from .layers import matmul
 from .logmath import logsumexp
 from .vae import VAE
 
-__all__ = ["LogJoint", "best_gaussian", "gap_split", "grid_elbo", "log_joint_for", "posterior_grid"]
+__all__ = ["LogJoint", "best_gaussian", "binary_image", "gap_split", "grid_elbo", "grid_kl", "log_joint_for",
+           "node_elbo", "posterior_grid"]
 
 COARSE = 41  # the locating grid: COARSE x COARSE points over [-COARSE_REACH, COARSE_REACH]^2
 COARSE_REACH = 6.0
+BEYOND = 9.0  # where the fine grid ends when the mass reaches the locating grid's edge
 MASS = 23.0  # cells within exp(-MASS) of the largest joint density count as mass
 FINE = 35  # the fine grid's points per axis (odd, so every other point is a grid too)
 NODES = 21  # q's own nodes per axis, when the posterior's grid does not hold q
@@ -163,11 +165,14 @@ def log_joint_for(vae):
     return found
 
 
-def posterior_grid(log_joint, x, n=FINE):
+def posterior_grid(log_joint, x, n=FINE, cover=None):
     """log p(x, z) on an n x n grid over where p(z|x) has its mass.
 
     The coarse grid finds the cells within exp(-MASS) of the largest joint
-    density; the fine grid covers them, padded by one coarse cell. Returns a dict:
+    density; the fine grid covers them, padded by one coarse cell (and out to +-BEYOND
+    on a side where they reach the coarse grid's edge: the prior's density there is
+    e^-40 of its peak), and the box
+    ``cover`` = (lo, hi) (two (2,) corners) if given. Returns a dict:
     "z1", "z2" (the axes), "lj" (n, n; row i at z2[i]),
     "cell" (the cell area), "log_px" (the Riemann sum) and "log_px_error" (its
     change when every other point is used: twice the spacing, no new decoder calls).
@@ -177,6 +182,11 @@ def posterior_grid(log_joint, x, n=FINE):
     kept = zc[lj >= lj.max() - MASS]
     pad = 2.0 * COARSE_REACH / (COARSE - 1)
     lo, hi = kept.min(axis=0) - pad, kept.max(axis=0) + pad
+    # mass at the locating grid's edge may go on beyond it (a broad posterior, early in training)
+    lo[kept.min(axis=0) <= -COARSE_REACH] = -BEYOND
+    hi[kept.max(axis=0) >= COARSE_REACH] = BEYOND
+    if cover is not None:
+        lo, hi = np.minimum(lo, cover[0]), np.maximum(hi, cover[1])
     z1, z2 = np.linspace(lo[0], hi[0], n), np.linspace(lo[1], hi[1], n)
     lj = log_joint.on_grid(x, z1, z2)
     cell = (z1[1] - z1[0]) * (z2[1] - z2[0])
@@ -300,7 +310,7 @@ def _starts(grid, q_mu, q_sd):
     return [(q_mu, q_sd), (np.array([z1[j], z2[i]]), sd)]
 
 
-def _grid_kl(grid, mu, sd, every=1):
+def grid_kl(grid, mu, sd, every=1):
     """KL(q || p(z|x)) on the grid (every ``every``-th point), both normalised there."""
     z1, z2, lj = grid["z1"][::every], grid["z2"][::every], grid["lj"][::every, ::every]
     log_q = (-0.5 * ((z1[None, :] - mu[0]) / sd[0]) ** 2 - 0.5 * ((z2[:, None] - mu[1]) / sd[1]) ** 2)
@@ -309,7 +319,7 @@ def _grid_kl(grid, mu, sd, every=1):
     return float(np.sum(np.exp(log_q) * (log_q - log_p)))
 
 
-def _image(vae, x):
+def binary_image(vae, x):
     x = np.asarray(x)
     if x.dtype == object or not (np.issubdtype(x.dtype, np.number) or x.dtype == bool):
         raise ParamError("x", f"x must be an array of numbers, got dtype {x.dtype}")
@@ -345,7 +355,7 @@ def gap_split(model, x, *, n=FINE):
     residuals should stay within; "identity_ok" says whether they do.
     """
     log_joint = log_joint_for(model)
-    x = _image(model, x)
+    x = binary_image(model, x)
     if not isinstance(n, int) or n < 5 or n % 2 == 0:
         raise ParamError("n", f"n must be an odd whole number >= 5, got {n!r}")
     mu, log_var = log_joint.vae.encode(x[None])
@@ -356,15 +366,15 @@ def gap_split(model, x, *, n=FINE):
     mu0, sd0 = max(_starts(grid, q_mu, q_sd), key=lambda start: grid_elbo(grid, *start))
     best_mu, best_sd = best_gaussian(grid, mu0, sd0)
     elbo_best = grid_elbo(grid, best_mu, best_sd)
-    kl_best = _grid_kl(grid, best_mu, best_sd)
+    kl_best = grid_kl(grid, best_mu, best_sd)
     errors = [grid["log_px_error"], abs(elbo_best - grid_elbo(grid, best_mu, best_sd, every=2)),
-              abs(kl_best - _grid_kl(grid, best_mu, best_sd, every=2))]
+              abs(kl_best - grid_kl(grid, best_mu, best_sd, every=2))]
     checked = on_grid(grid, q_mu, q_sd)
     if checked:  # q's ELBO and KL on the same grid: an independent check
         elbo_q = grid_elbo(grid, q_mu, q_sd)
-        kl_q = _grid_kl(grid, q_mu, q_sd)
+        kl_q = grid_kl(grid, q_mu, q_sd)
         errors += [abs(elbo_q - grid_elbo(grid, q_mu, q_sd, every=2)),
-                   abs(kl_q - _grid_kl(grid, q_mu, q_sd, every=2))]
+                   abs(kl_q - grid_kl(grid, q_mu, q_sd, every=2))]
     else:  # q lies (partly) off the posterior's grid: its own nodes; its KL by the identity
         elbo_q, error = node_elbo(log_joint, x, q_mu, q_sd)
         kl_q = log_px - elbo_q
@@ -383,3 +393,4 @@ def gap_split(model, x, *, n=FINE):
             "identity_ok": bool(abs(residual) <= tolerance and abs(residual_best) <= tolerance),
             "kl_prior": float(np.sum(kl_diag_terms(q_mu, log_var[0]))),
             "grid": grid}
+

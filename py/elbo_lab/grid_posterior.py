@@ -3,7 +3,9 @@
 With two latent dimensions the intractable integral p(x) = int p(x|z) p(z) dz
 can be done by brute force: evaluate the decoder on a grid and sum. That gives
 log p(x), the true posterior, KL(q || p(z|x)), and a check of the identity
-log p(x) = ELBO + KL(q || p(z|x)) on a real network. See ``true_posterior``.
+log p(x) = ELBO + KL(q || p(z|x)) on a real network. ``true_posterior`` does it
+on fine grids, as the reference the tests use; ``encoder_identity`` does it in a
+sixth of the decoder calls (about 5,200 against 30,500), on the grids of ``gap``, for the lab's figure.
 """
 
 import math
@@ -12,13 +14,18 @@ import numbers
 import numpy as np
 
 from .checks import ParamError, binary_images
+from .gap import binary_image, grid_kl, log_joint_for, node_elbo, posterior_grid
 from .gaussian import kl_diag_terms, log_std_normal
 from .importance import log_weights
 from .logmath import log_mean_exp, logsumexp
 from .losses import bernoulli_log_pmf
 from .vae import VAE
 
-__all__ = ["true_posterior"]
+__all__ = ["encoder_identity", "true_posterior"]
+
+IDENTITY_FINE = 61  # encoder_identity's grid: it also covers q's +-Q_BOX sd box
+IWAE_K = 1000  # encoder_identity's importance samples
+Q_BOX = 5.0
 
 
 def _log_lik(vae, x, z, chunk_rows=4096):
@@ -63,7 +70,9 @@ def true_posterior(vae, x, *, coarse=61, fine=121, q_nodes=101, k=2000, seed=0,
 
     1. log p(x, z) = log p(x|z) + log N(z; 0, I) on a coarse ``coarse`` x
        ``coarse`` grid over [-6, 6]^2, to find where the posterior has mass: the
-       cells within a factor ``mass`` of the largest, padded by one coarse cell.
+       cells within a factor ``mass`` of the largest, padded by one coarse cell, and
+       out to +-9 on a side where they reach the coarse grid's edge (the prior's
+       density there is e^-40 of its peak; a lab model's posterior can peak near 6).
     2. A fine ``fine`` x ``fine`` grid (odd) over a box covering that mass and
        q(z|x)'s +-``q_box`` sd box. log p(x) = logsumexp(log p(x, z)) + log(cell
        area): a Riemann sum. "grid_error": its change when the same box is
@@ -114,8 +123,12 @@ def true_posterior(vae, x, *, coarse=61, fine=121, q_nodes=101, k=2000, seed=0,
     lj = _log_joint(vae, x, zc)
     kept = zc[lj >= lj.max() + math.log(mass)]
     pad = 12.0 / (coarse - 1)
-    lo = np.minimum(kept.min(axis=0) - pad, q_mu - q_box * q_sd)
-    hi = np.maximum(kept.max(axis=0) + pad, q_mu + q_box * q_sd)
+    lo, hi = kept.min(axis=0) - pad, kept.max(axis=0) + pad
+    # mass at the coarse grid's edge may go on beyond it: then out to +-9 on that side
+    lo[kept.min(axis=0) <= -6.0] = -9.0
+    hi[kept.max(axis=0) >= 6.0] = 9.0
+    lo = np.minimum(lo, q_mu - q_box * q_sd)
+    hi = np.maximum(hi, q_mu + q_box * q_sd)
 
     # 2. fine grid: log p(x) and its grid error
     z1, z2, zf = _grid(lo, hi, fine)
@@ -158,3 +171,53 @@ def true_posterior(vae, x, *, coarse=61, fine=121, q_nodes=101, k=2000, seed=0,
             "iwae": float(iwae), "iwae_se": float(iwae_se),
             "q_mu": q_mu, "q_sd": q_sd, "z1": z1, "z2": z2, "density": density,
             "recon_image": vae.decode(q_mu[None])[0]}
+
+
+def encoder_identity(model, x, *, n=IDENTITY_FINE, k=IWAE_K, seed=0):
+    """log p(x) = ELBO(q) + KL(q || p(z|x)) for the encoder's q, each of the three computed apart.
+
+    model: a ``VAE`` with a 2-D latent; x: one binary image of model.x_dim pixels.
+    The three, in float64:
+
+    1. log p(x): the Riemann sum on an n x n grid (``gap.posterior_grid``) over the
+       posterior's mass and q's +-Q_BOX sd box; "grid_error", its change on every other point.
+    2. ELBO(q): on q's own nodes (``gap.node_elbo``), apart from that grid; "elbo_error" likewise.
+    3. KL(q || p(z|x)) on the grid, q and p(z|x) each normalised there; "kl_error" likewise.
+
+    "residual" = log_px_grid - elbo - kl_grid should lie within "tolerance" = grid_error +
+    elbo_error + kl_error + 1e-4 (the last for q's mass outside its box, < 1e-5); "identity_ok"
+    says whether it does. Also "iwae", "iwae_se": log p(x) by importance sampling with k draws
+    of q from default_rng(seed), and its delta-method standard error (``log_mean_exp``);
+    "kl_prior"; the arrays "q_mu", "q_sd", the grid's axes "z1", "z2" and "density"
+    (p(z|x) on the grid, integrating to 1 there, row i at z2[i]), and "recon_image", the
+    decoder's mean at q's mean. Raises ParamError as ``gap.gap_split`` does.
+
+    Against ``true_posterior`` (121 x 121 points over the same box, q's ELBO on
+    101 x 101 nodes), on a lab model trained for 60 s: log p(x) agrees within 0.044 nats and
+    the identity holds on every digit tried; "grid_error" can understate that difference
+    (up to 4.5 times on those digits; the KL's error is the same and cancels in the identity).
+    """
+    log_joint = log_joint_for(model)
+    x = binary_image(model, x)
+    mu, log_var = log_joint.vae.encode(x[None])
+    q_mu, q_sd = mu[0], np.exp(0.5 * log_var[0])
+    grid = posterior_grid(log_joint, x, n, cover=(q_mu - Q_BOX * q_sd, q_mu + Q_BOX * q_sd))
+    log_px, lj = grid["log_px"], grid["lj"]
+    elbo, elbo_error = node_elbo(log_joint, x, q_mu, q_sd)
+    kl = grid_kl(grid, q_mu, q_sd)
+    kl_error = abs(kl - grid_kl(grid, q_mu, q_sd, every=2))
+    residual = log_px - elbo - kl
+    tolerance = grid["log_px_error"] + elbo_error + kl_error + 1e-4
+    eps = np.random.default_rng(seed).standard_normal((k, 2))
+    log_w = log_joint(x, q_mu + q_sd * eps) - (log_std_normal(eps) - float(np.log(q_sd).sum()))
+    iwae, iwae_se = log_mean_exp(log_w)
+    density = np.exp(lj - lj.max())
+    density /= density.sum() * grid["cell"]
+    return {"log_px_grid": log_px, "grid_error": grid["log_px_error"], "elbo": elbo,
+            "elbo_error": elbo_error, "kl_grid": kl, "kl_error": kl_error,
+            "residual": float(residual), "tolerance": float(tolerance),
+            "identity_ok": bool(abs(residual) <= tolerance),
+            "iwae": float(iwae), "iwae_se": float(iwae_se),
+            "kl_prior": float(np.sum(kl_diag_terms(q_mu, log_var[0]))),
+            "q_mu": q_mu.copy(), "q_sd": q_sd.copy(), "z1": grid["z1"], "z2": grid["z2"],
+            "density": density, "recon_image": log_joint.vae.decode(q_mu[None])[0]}

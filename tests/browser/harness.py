@@ -15,7 +15,9 @@ catches every kind of load (script, module, fetch) from page and worker alike.
 """
 
 import atexit
+import base64
 import functools
+import hashlib
 import http.server
 import re
 import shutil
@@ -106,9 +108,12 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 class _CdnHandler(_QuietHandler):
-    """Serves URL prefixes from local directories, with CORS, like a CDN."""
+    """Serves URL prefixes from local directories, with CORS, like a CDN; optionally
+    with a Cache-Control header, and logging every response it sends."""
 
     mounts = {}  # URL prefix -> directory
+    cache_control = None  # the Cache-Control header's value, or None to send none
+    requests = None  # a list to append {"path", "status", "bytes"} to per response, or None
 
     def translate_path(self, path):
         path = path.split("?", 1)[0].split("#", 1)[0]
@@ -123,7 +128,22 @@ class _CdnHandler(_QuietHandler):
     def end_headers(self):
         self.send_header("Access-Control-Allow-Origin", "*")
         self.send_header("Cross-Origin-Resource-Policy", "cross-origin")
+        if self.cache_control:
+            self.send_header("Cache-Control", self.cache_control)
         super().end_headers()
+
+    def send_response(self, code, message=None):
+        super().send_response(code, message)
+        if self.requests is not None:
+            self._logged = {"path": self.path, "status": code, "bytes": 0}
+            self.requests.append(self._logged)
+
+    def copyfile(self, source, outputfile):
+        if self.requests is None:
+            return super().copyfile(source, outputfile)
+        while chunk := source.read(64 * 1024):  # body bytes actually written
+            outputfile.write(chunk)
+            self._logged["bytes"] += len(chunk)
 
 
 def stop(server):
@@ -154,11 +174,20 @@ def static_server(root=ROOT, cors=False):
     return _serve(http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler))
 
 
-def cdn_server(mounts):
+# What a CDN sends for versioned files; with it (and a trusted certificate, see
+# chromium_args) a repeat visit takes everything from the browser's cache.
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def cdn_server(mounts, cache_control=None, log_requests=False):
     """An HTTPS server on 127.0.0.1 standing in for the CDN.
 
     mounts: {URL prefix: directory}. Returns the server; its port is
-    ``server.server_port``. The certificate is self-signed and made here.
+    ``server.server_port``. The certificate is self-signed and made here; its
+    PEM file is ``server.cert_file`` (see spki_hash). cache_control: the value of
+    a Cache-Control header on every response (e.g. IMMUTABLE), or None for none.
+    log_requests: keep ``server.requests``, a list of {"path", "status", "bytes"
+    (of the body sent)}, one per response, in order.
     """
     certdir = Path(tempfile.mkdtemp(prefix="elbo-cdn-"))
     cert, key = certdir / "cert.pem", certdir / "key.pem"
@@ -167,8 +196,11 @@ def cdn_server(mounts):
          "-subj", f"/CN={CDN_HOST}", "-addext", f"subjectAltName=DNS:{CDN_HOST}",
          "-keyout", str(key), "-out", str(cert)],
         check=True, capture_output=True)
-    handler = type("Handler", (_CdnHandler,), {"mounts": dict(mounts)})
+    requests = [] if log_requests else None
+    handler = type("Handler", (_CdnHandler,), {"mounts": dict(mounts), "cache_control": cache_control,
+                                               "requests": requests})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.cert_file, server.requests = cert, requests
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     # Handshake in the handler thread, not in accept(): a failed handshake then
@@ -178,8 +210,24 @@ def cdn_server(mounts):
     return _serve(server)
 
 
-def chromium_args(cdn_port):
-    """Flags for Debian's Chromium as root on a machine with no internet."""
+def spki_hash(cert_file):
+    """The base64 sha256 of a PEM certificate's SubjectPublicKeyInfo, as Chromium's
+    --ignore-certificate-errors-spki-list takes it."""
+    pem = subprocess.run(["openssl", "x509", "-in", str(cert_file), "-noout", "-pubkey"],
+                         check=True, capture_output=True).stdout
+    der = subprocess.run(["openssl", "pkey", "-pubin", "-outform", "DER"],
+                         input=pem, check=True, capture_output=True).stdout
+    return base64.b64encode(hashlib.sha256(der).digest()).decode("ascii")
+
+
+def chromium_args(cdn_port, spki=None):
+    """Flags for Debian's Chromium as root on a machine with no internet.
+
+    By default every certificate error is ignored. Chromium then caches no response
+    that carried one, so every visit downloads Pyodide again. With spki (see
+    spki_hash) only the certificate with that public key is trusted, and its
+    responses are cached like any other.
+    """
     return [
         "--no-sandbox",
         "--disable-background-networking",
@@ -187,7 +235,7 @@ def chromium_args(cdn_port):
         "--disable-sync",
         "--no-first-run",
         f"--host-resolver-rules=MAP {CDN_HOST} 127.0.0.1:{cdn_port}",
-        "--ignore-certificate-errors",
+        f"--ignore-certificate-errors-spki-list={spki}" if spki else "--ignore-certificate-errors",
     ]
 
 

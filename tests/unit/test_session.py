@@ -3,6 +3,7 @@ its figures (images, caching, values checked against independent computations) a
 measured outcomes of its presets."""
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -331,12 +332,29 @@ def test_lab_posterior_values_are_the_true_posterior_of_the_session(digits):
     session.advance(ms=60000.0)
     out = widgets.run("lab_posterior", digit=17)
     v = out["values"]
+    # the figure's fast grids against true_posterior's finer, independent ones; each grid's
+    # error estimate (a rule against itself at twice the spacing) can understate its error
+    # a few times (grid_posterior.encoder_identity)
     r = true_posterior(session.current().model, X_test[17], seed=17)
     assert v["digit"] == 17 and v["label"] == int(y_test[17])
-    assert v["log_px_grid"] == r["log_px_grid"] and v["elbo"] == r["elbo"]
-    assert v["identity_residual"] == r["residual"] and v["identity_ok"] is True
+    for key in ("log_px_grid", "elbo", "kl_grid"):
+        assert abs(v[key] - r[key]) <= 3 * (v["tolerance"] + r["tolerance"]), key
+    # and against brute force over [-12, 12]^2 (this run's posterior peaks near the edge of
+    # [-6, 6]^2, where both once stopped looking)
+    model = session.current().model.as_float64()
+    axis = np.linspace(-12.0, 12.0, 301)
+    z = np.column_stack([g.ravel() for g in np.meshgrid(axis, axis)])
+    x = X_test[17].astype(np.float64)
+    logits = model.decode_logits(z)
+    log_joint = logits @ x - np.logaddexp(0.0, logits).sum(axis=1) - 0.5 * (z * z).sum(axis=1) \
+        - math.log(2 * math.pi)
+    brute = float(np.logaddexp.reduce(log_joint)) + 2 * math.log(axis[1] - axis[0])
+    assert abs(v["log_px_grid"] - brute) <= 3 * v["tolerance"] + 1e-3
+    assert abs(r["log_px_grid"] - brute) <= 3 * r["tolerance"] + 1e-3
+    assert abs(v["identity_residual"]) <= v["tolerance"] and v["identity_ok"] is True
     assert v["gap"] == pytest.approx(v["log_px_grid"] - v["elbo"])
-    assert (v["q_sd1"], v["q_sd2"]) == tuple(float(s) for s in r["q_sd"])
+    assert abs(v["iwae"] - r["iwae"]) <= 4 * (v["iwae_se"] + r["iwae_se"])
+    assert (v["q_sd1"], v["q_sd2"]) == pytest.approx(tuple(float(s) for s in r["q_sd"]), rel=1e-12)
     assert widgets.run("lab_posterior", digit=17.0) is out  # cached on (weights, digit)
 
 

@@ -33,6 +33,7 @@ PARAMS = (
 )
 
 DOTS = 150  # at most this many of the draws are drawn as dots
+DEPTHS = (5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0)  # nats shown below the top
 
 
 def compute(x, mu, sigma, s, n, seed):
@@ -89,7 +90,7 @@ def build(agg):
     agg.label_axes(bottom, "z", "nats")
     leg_bottom = agg.legend(bottom, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=3,
                             borderaxespad=0.2, handlelength=1.8, columnspacing=1.2)
-    return agg.Blitted(fig, [p_fill, p_line, q_fill, q_line, gap, r_line, dots, lpx_line,
+    return agg.AxesBlitted(fig, [p_fill, p_line, q_fill, q_line, gap, r_line, dots, lpx_line,
                              elbo_line], overlay=[leg_top, leg_bottom])
 
 
@@ -111,10 +112,10 @@ def draw(agg, view, post, q, r_curve, z_draws, r_draws, log_px, elbo):
     gap.set_height(log_px - elbo)
     ymax = nice_top(1.1 * max(float(post.max()), float(q.max())), DENSITY_LADDER)
     top.set_ylim(0.0, ymax)
-    # bottom: from below the ELBO to a little above log p(x)
-    span = max(4.0, 1.3 * (log_px - elbo))
-    step = nice_top(span / 3.0, (1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0))
-    lo = step * math.floor((elbo - span) / step)
-    hi = step * math.ceil((log_px + 0.5 * span) / step)
+    # bottom: from a little above log p(x), which only x and s move, down a depth from a
+    # ladder that holds the ELBO and the spread below it: few distinct limits, so a drag
+    # of mu or sigma mostly reuses kept layers
+    hi = 2.0 * math.ceil((log_px + 1.0) / 2.0)
+    lo = hi - nice_top(1.25 * (hi - elbo) + 2.0, DEPTHS)
     bottom.set_ylim(lo, hi)
-    return view.render(layer_key=(ymax, lo, hi))  # limits from the inputs only: reproducible
+    return view.render((ymax, (lo, hi)))  # a key per axes; limits from the inputs only

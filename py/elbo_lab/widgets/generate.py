@@ -19,7 +19,6 @@ PARAMS = (
     Whole("n", 16, "number of samples", "gen-n", lo=1, hi=64, box_label="samples value"),
     Seed("seed", label="Draw new codes", control="gen-seed"),
 )
-MOST = 64  # the most samples: one label is made for each
 
 
 def compute(n, seed):
@@ -39,35 +38,26 @@ def build(agg):
     agg.latent_plane(plane)
     agg.digit_axes(grid)
     points = plane.scatter([], [], s=16, color=THEME["q"], zorder=3)
-    labels = [plane.text(0, 0, str(i + 1), fontsize=7, color=THEME["text"], zorder=4,
-                         ha="left", va="bottom") for i in range(MOST)]
+    labels = agg.number_labels(plane, 7, THEME["text"])
     picture = grid.imshow(np.zeros((SIDE, SIDE)), cmap=agg.grey_cmap(), vmin=0, vmax=1,
                           interpolation="nearest")
-    tile_labels = [grid.text(0, 0, str(i + 1), fontsize=6, color=THEME["q"], ha="left",
-                             va="top") for i in range(MOST)]
-    return agg.Blitted(fig, [points, picture, *labels, *tile_labels])
+    tile_labels = agg.number_labels(grid, 6, THEME["q"], va="top")
+    return agg.Blitted(fig, [points, picture, labels, tile_labels])
 
 
 def draw(agg, view, z, images):
     """Left: the n latent draws, numbered, on the prior's circles. Right: their digits."""
-    points, picture = view.live[:2]
-    labels, tile_labels = view.live[2:2 + MOST], view.live[2 + MOST:]
+    points, picture, labels, tile_labels = view.live
     n = len(z)
     points.set_offsets(z)
-    for i, label in enumerate(labels):
-        label.set_visible(i < n)
-        if i < n:
-            label.set_position((z[i, 0] + 0.06, z[i, 1] + 0.06))
+    agg.set_numbers(labels, z + 0.06)
     cols = max(1, math.ceil(math.sqrt(n)))
     tiles = mosaic(images, cols)
     picture.set_data(tiles)
     rows, width = tiles.shape[0], tiles.shape[1]
     picture.set_extent((-0.5, width - 0.5, rows - 0.5, -0.5))
-    for i, label in enumerate(tile_labels):
-        label.set_visible(i < n and n <= 36)  # beyond 6 x 6 the numbers would crowd the digits
-        if i < n:
-            r, c = divmod(i, cols)
-            label.set_position((c * (SIDE + 1) + 0.5, r * (SIDE + 1) + 0.5))
+    r, c = np.divmod(np.arange(n if n <= 36 else 0), cols)  # beyond 6 x 6 they would crowd the digits
+    agg.set_numbers(tile_labels, np.column_stack([c * (SIDE + 1) + 0.5, r * (SIDE + 1) + 0.5]))
     grid = view.fig.axes[1]
     grid.set_xlim(-0.5, width - 0.5)
     grid.set_ylim(rows - 0.5, -1.8)

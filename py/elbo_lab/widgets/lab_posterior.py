@@ -1,9 +1,9 @@
 """The training lab's true posterior: p(z|x) of the current network for one test digit, on a
-grid (``grid_posterior.true_posterior``), with the encoder's q(z|x) drawn over it.
+grid (``grid_posterior.encoder_identity``), with the encoder's q(z|x) drawn over it.
 
 Only for a 2-D latent. values (nats): "digit", "label", "log_px_grid",
 "grid_error", "elbo", "kl_grid", "identity_residual" (= log_px_grid - elbo -
-kl_grid), "tolerance", "identity_ok", "iwae", "iwae_se" (k = 2000), "gap" (=
+kl_grid), "tolerance", "identity_ok", "iwae", "iwae_se" (k = grid_posterior.IWAE_K), "gap" (=
 log_px_grid - elbo), "q_mu1", "q_mu2", "q_sd1", "q_sd2"; also "elbo_error" and
 "kl_error", the quadrature error estimates that make up the tolerance with grid_error.
 """
@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from .. import session
-from ..grid_posterior import true_posterior
+from ..grid_posterior import encoder_identity
 from ..params import Whole
 from ..plotting.theme import THEME
 from ..plotting.tiles import SIDE
@@ -37,9 +37,9 @@ def compute(digit):
         raise ValueError(f"The grid posterior needs a 2-D latent; this run's latent has {Z} "
                          "dimensions. Set the latent size to 2 and press Reset.")
     d = session.lab_data()
-    x = d["X_test"][digit].astype(np.float64)
+    x = d["X_test"][digit]
     label = int(d["y_test"][digit])
-    r = true_posterior(lab.model, x, seed=digit)
+    r = encoder_identity(lab.model, x, seed=digit)
     values = {"digit": digit, "label": label, "log_px_grid": r["log_px_grid"],
               "grid_error": r["grid_error"], "elbo": r["elbo"], "kl_grid": r["kl_grid"],
               "identity_residual": r["residual"], "tolerance": r["tolerance"],
@@ -53,7 +53,7 @@ def compute(digit):
                f"the ELBO is {r['elbo']:.3f} and KL(q || p(z|x)) = {r['kl_grid']:.3f}, so the "
                f"identity log p(x) = ELBO + KL {holds} to within {r['tolerance']:.4f}; "
                f"importance sampling gives {r['iwae']:.3f} ± {r['iwae_se']:.3f}.")
-    drawing = {"x": x, "recon": r["recon_image"], "z1": r["z1"], "z2": r["z2"],
+    drawing = {"x": x.astype(np.float64), "recon": r["recon_image"], "z1": r["z1"], "z2": r["z2"],
                "density": r["density"], "q_mu": r["q_mu"], "q_sd": r["q_sd"]}
     return values, summary, drawing
 

@@ -54,8 +54,9 @@ def build(agg):
     grid = fig.add_axes((0.56, 0.12, 0.4, 0.72))
     agg.latent_plane(plane)
     agg.digit_axes(grid)
-    groups = [plane.scatter([], [], s=30, marker=f"${d}$", color=THEME["digits"][d],
-                            linewidths=0.3, label=f"class {d}") for d in range(10)]
+    groups = [plane.scatter([], [], s=30, marker=path, color=THEME["digits"][d],
+                            linewidths=0.3, label=f"class {d}")
+              for d, path in enumerate(agg.digit_markers())]
     legend = agg.digit_legend(plane, groups)
     picture = grid.imshow(np.zeros((SIDE, SIDE)), cmap=agg.grey_cmap(), vmin=0, vmax=1,
                           interpolation="nearest")

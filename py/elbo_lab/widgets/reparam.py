@@ -74,15 +74,16 @@ def build(agg):
     agg.label_axes(left, "value", "density")
     leg = agg.legend(left, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2,
                      borderaxespad=0.2, handlelength=1.5, columnspacing=1.0)
-    rep_pts = right.scatter([], [], s=6, color=THEME["q"], alpha=0.35, lw=0)
-    sf_pts = right.scatter([], [], s=6, color=THEME["alt"], alpha=0.35, lw=0)
+    # markers on lines, not scatters: Agg stamps one rendered marker per point
+    rep_pts, sf_pts = (right.plot([], [], ls="none", marker="o", ms=2.5, mew=0, color=colour,
+                                  alpha=0.35)[0] for colour in (THEME["q"], THEME["alt"]))
     exact_line = right.axvline(0.0, color=THEME["text"], lw=1.5, ls="--")
     right.set_ylim(-0.6, 1.6)
     right.set_yticks([0, 1], ["score\nfunction", "reparam-\neterisation"])
     right.grid(False, axis="y")
     agg.label_axes(right, "estimate of d/dμ E[z²]", "")
-    right.set_title(" ", fontsize=THEME["font_size"] - 1, color=THEME["text"])
-    view = agg.Blitted(fig, [eps_line, z_fill, z_line, rep_pts, sf_pts, exact_line],
+    title = right.set_title(" ", fontsize=THEME["font_size"] - 1, color=THEME["text"])
+    view = agg.AxesBlitted(fig, [eps_line, z_fill, z_line, rep_pts, sf_pts, exact_line, title],
                        overlay=[leg])
     view.jitter = np.random.default_rng(12345).uniform(-0.3, 0.3, 1000)
     return view
@@ -92,7 +93,7 @@ def draw(agg, view, eps, mu, sigma, rep, sf, exact, sf_sd):
     """eps: (N,) standard normal draws. rep, sf: (R,) estimates of d/dmu E[z^2];
     exact: the true value; sf_sd: the exact sd of one score-function estimate (it sets
     the x-range, so the range moves rarely)."""
-    eps_line, z_fill, z_line, rep_pts, sf_pts, exact_line = view.live
+    eps_line, z_fill, z_line, rep_pts, sf_pts, exact_line, title = view.live
     left, right = view.fig.axes
     width = EDGES[1] - EDGES[0]
     scale = 1.0 / (len(eps) * width)
@@ -103,8 +104,8 @@ def draw(agg, view, eps, mu, sigma, rep, sf, exact, sf_sd):
     z_line.set_data(zx, zy)
     z_fill.set_xy(np.column_stack([zx, zy]))
     jitter = view.jitter[: len(rep)]
-    rep_pts.set_offsets(np.column_stack([rep, 1.0 + jitter]))
-    sf_pts.set_offsets(np.column_stack([sf, jitter]))
+    rep_pts.set_data(rep, 1.0 + jitter)
+    sf_pts.set_data(sf, jitter)
     exact_line.set_xdata([exact, exact])
     peak = 0.3989 * max(1.0, 1.0 / sigma)  # the taller of the two exact densities
     top = nice_top(1.35 * peak, DENSITY_LADDER)  # from the exact peak: steady under resampling
@@ -113,6 +114,5 @@ def draw(agg, view, eps, mu, sigma, rep, sf, exact, sf_sd):
                                    75.0, 100.0, 150.0, 200.0, 300.0, 500.0))
     centre = round(exact / (reach / 2)) * (reach / 2)
     right.set_xlim(centre - reach, centre + reach)
-    right.set_title(f"{len(rep)} estimates of each; dashed: exact",
-                    fontsize=THEME["font_size"] - 1, color=THEME["text"])
-    return view.render(layer_key=(top, reach, centre, len(rep)))
+    title.set_text(f"{len(rep)} estimates of each; dashed: exact")  # live: not in the layer
+    return view.render((top, (reach, centre)))  # a key per axes

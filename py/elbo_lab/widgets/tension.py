@@ -80,7 +80,7 @@ def build(agg):
     bars_ax.axvline(0.0, color=THEME["text"], lw=0.8)
     bars_ax.grid(False, axis="y")
     bars_ax.set_xlabel("nats", color=THEME["text"], fontsize=THEME["font_size"])
-    return agg.Blitted(fig, [p_fill, p_line, q_line, *bars], overlay=[legend])
+    return agg.AxesBlitted(fig, [p_fill, p_line, q_line, *bars], overlay=[legend])
 
 
 def draw(agg, view, post, q, terms):
@@ -99,4 +99,4 @@ def draw(agg, view, post, q, terms):
     left = -nice_top(max(0.0, -min(terms)), ladder) if min(terms) < 0 else 0.0
     right = nice_top(max(0.0, max(terms)), ladder) if max(terms) > 0 else 1.0
     bars_ax.set_xlim(left, right)
-    return view.render(layer_key=(top, left, right))
+    return view.render((top, (left, right)))  # a key per axes
