@@ -252,6 +252,7 @@
      * show the message, and mark the control of the parameter it names. */
     function onResult(err, result, inputAt) {
       if (err && err.superseded) return;  // a newer call for this widget took its place
+      figure.classList.remove("stale");
       for (const [name, id] of Object.entries(row.params)) {
         const box = controlKind($(id)) === "range" ? $(id + "-num") : $(id);
         box.setAttribute("aria-invalid", err && err.param === name ? "true" : "false");
@@ -270,6 +271,8 @@
         } else if (typeof value === "boolean") {
           el.textContent = value ? (el.dataset.true || "yes") : (el.dataset.false || "no");
           el.classList.toggle("fails", !value);
+        } else if (typeof value === "number" && el.dataset.digits === "e") {  // round-off sizes
+          el.textContent = value === 0 ? "0" : value.toExponential(1).replace(/^-/, "−");
         } else if (typeof value === "number" && el.dataset.digits !== "int") {
           el.textContent = value.toFixed(Number(el.dataset.digits || 3)).replace(/^-(0\.0*)$/, "$1");
         } else el.textContent = String(value);
@@ -297,7 +300,11 @@
      * opts.after(err, result): called once this call's answer is painted. */
     function update(opts) {
       opts = opts || {};
-      if (!bridge.callable) return;  // every widget is refreshed once Python can answer
+      if (!bridge.callable) {  // every widget is refreshed once Python can answer; until then
+        // a moved control leaves the picture and numbers behind, and the figure says so
+        if (!opts.background) figure.classList.add("stale");
+        return;
+      }
       const params = rowParams(row);
       const inputAt = lastInput;
       // a reader's call not answered within COMPUTING_MS marks its figure as computing
@@ -536,6 +543,10 @@
       const update = bindWidget(row, bridge);
       const figure = document.querySelector(`[data-widget="${row.key}"]`);
       if (figure && inScope(figure)) {
+        // a link's values differ from those the shipped picture was drawn with: stale until redrawn
+        if (Object.values(row.params).some((id) => permalink.defaults.get(id) !== controlText(id))) {
+          figure.classList.add("stale");
+        }
         updates.set(row.key, update);
         ELBO.addTools(row, figure, tools);
       }

@@ -78,6 +78,12 @@
     }
 
     bind() {
+      // the sticky bar's height, for the lab figures' scroll margin (css/style.css): it wraps
+      // to two or three lines on a phone
+      const bar = document.querySelector(".lab-bar");
+      const keep = () => document.documentElement.style.setProperty("--lab-bar-h", `${bar.offsetHeight}px`);
+      keep();
+      if ("ResizeObserver" in window) new ResizeObserver(keep).observe(bar);
       $("lab-train").addEventListener("click", () => (this.training ? this.pause() : this.train()));
       $("lab-reset").addEventListener("click", () => this.whenStarted(() => this.reset(this.readSettings())));
       for (const id of Object.values(SETTINGS)) this.ui.listen(id, () => this.settingsChanged());
@@ -319,8 +325,11 @@
       bar.value = total ? s.step / total : 0;
       let line = `Epoch ${s.epoch} of ${s.epochs} · ${plural(s.step, "step")}`;
       if (this.loadingBlas) {
-        const secs = ((performance.now() - this.blasStart) / 1000).toFixed(1);
-        line += ` · loading scipy's fast matrix products (once per visit, ${secs} s of about ${BLAS_EXPECT_MS / 1000} s)`;
+        const ms = performance.now() - this.blasStart, secs = (ms / 1000).toFixed(1);
+        // an estimate that has run out says so, rather than "5.1 s of about 3 s"
+        const eta = ms <= BLAS_EXPECT_MS ? `of about ${BLAS_EXPECT_MS / 1000} s`
+          : `taking longer than the usual ${BLAS_EXPECT_MS / 1000} s on this connection`;
+        line += ` · loading scipy's fast matrix products (once per visit, ${secs} s, ${eta})`;
         requestAnimationFrame(() => { if (this.loadingBlas) this.paint(); });
       } else if (this.training && Number.isFinite(this.rate)) {
         const left = (total - s.step) / Math.max(this.rate, 1e-9);
