@@ -48,14 +48,15 @@
      *   listen(id, onChange)          a control's changes
      *   refresh(key, opts)            re-run a widget row ({background, after(err, result)})
      *   invalid(id, bad)              mark a control aria-invalid
+     *   fromUrl(id), refuse(id, why)  whether a control's value came from the link; refuse it
      *   setUrl(entries)               put {id: value|null} into the URL (null removes) */
     constructor(bridge, ui, rows) {
       this.bridge = bridge;
       this.ui = ui;
       this.keys = rows.filter((r) => r.lab).map((r) => r.key);
       this.status = null;  // the worker's last status of the run
+      this.enabled = false;  // the buttons work: Python is callable
       this.presets = {};
-      this.defaults = this.readSettings();  // the page's defaults = Python's (a test checks)
       this.training = false;
       this.pausing = false;
       this.trainToken = 0;
@@ -108,7 +109,16 @@
       } else this.keys.forEach((k) => this.visible.add(k));
     }
 
+    /* Python stopped or is restarting: no training until it is back (onCallable). */
+    stopped(reason) {
+      this.training = this.pausing = this.loadingBlas = false;
+      this.trainToken += 1;
+      this.error(new Error(reason));
+      this.paint();
+    }
+
     enable(on) {
+      this.enabled = on;
       for (const id of ["lab-train", "lab-reset"]) $(id).disabled = !on;
       document.querySelectorAll("[data-preset]").forEach((b) => { b.disabled = !on; });
     }
@@ -143,7 +153,15 @@
         if (!opts.quiet) this.note(opts.note || "");
         this.refreshAll();
         return status;
-      }, (err) => { this.error(err); this.paint(); });
+      }, (err) => {
+        const id = err && err.param ? SETTINGS[err.param] : null;
+        if (id && this.ui.fromUrl(id)) {  // a link's setting Python refuses: its default, and a note
+          this.ui.refuse(id, err.message);
+          return this.reset(this.readSettings(), opts);
+        }
+        this.error(err);
+        this.paint();
+      });
     }
 
     train() {
@@ -155,6 +173,7 @@
       this.training = true;
       const token = ++this.trainToken;  // a Pause before the answer wins
       this.note("");
+      this.clearError();  // an earlier failure (a download, say) is tried again now
       this.samples = [];
       this.paint();
       this.bridge.lab("train").then((status) => {
@@ -291,7 +310,7 @@
     urlEntries(settings) {
       const entries = {};
       for (const [name, id] of Object.entries(SETTINGS)) {
-        entries[id] = Number(settings[name]) === Number(this.defaults[name]) ? null : settings[name];
+        entries[id] = settings[name];  // the URL leaves out a value equal to the page's default
       }
       return entries;
     }
@@ -299,6 +318,7 @@
     note(text) { $("lab-note").textContent = text; }
 
     error(err) {
+      if (err && err.restarted) return;  // the page's notice says so; the new worker resets the run
       const message = String((err && err.message) || err);
       $("lab-error").textContent = message;
       $("lab-error").hidden = false;
@@ -318,7 +338,7 @@
       const train = $("lab-train");
       train.textContent = this.training ? "Pause" : (s && s.step > 0 && !s.done ? "Resume" : "Train");
       train.setAttribute("aria-pressed", this.training ? "true" : "false");
-      if (s) train.disabled = !this.training && s.done;
+      if (s) train.disabled = !this.enabled || (!this.training && s.done);
       if (!s) return;
       const bar = $("lab-bar");
       const total = s.epochs * s.steps_per_epoch;

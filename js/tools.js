@@ -190,7 +190,7 @@
       copy(embedSnippet(row.lab ? "lab" : row.key, ui.controlIds(row)), tools, "embed code");
     });
     tools.querySelector('[data-tool="export"]').addEventListener("click", () => {
-      if (!ui.bridge.callable) { status.textContent = "Python is still loading; try again in a moment."; return; }
+      if (!ui.bridge.callable) { status.textContent = ELBO.pythonWait(); return; }
       status.textContent = "Writing the script…";
       const params = { name: row.key, params: ui.params(row) };
       if (row.lab) params.lab_replay = ui.labReplay();
@@ -202,7 +202,7 @@
     const details = tools.querySelector("details");
     details.addEventListener("toggle", () => {
       if (!details.open || details.dataset.loaded) return;
-      if (!ui.bridge.callable) { details.querySelector("code").textContent = "Python is still loading."; return; }
+      if (!ui.bridge.callable) { details.querySelector("code").textContent = ELBO.pythonWait(); return; }
       ui.bridge.send({ op: "export", name: "source", params: { name: row.key } }).then((result) => {
         details.dataset.loaded = "1";
         details.querySelector("code").textContent = `# ${result.path}\n\n${result.source}`;

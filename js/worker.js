@@ -20,7 +20,8 @@
  *   "blas"      worker only: load scipy's BLAS (as the first Train does) and multiply
  *               with it from then on; the drawing pad asks for it on first use
  *
- * Other messages (page -> worker): {type: "init", base, packages, bundle,
+ * Other messages (page -> worker): {type: "ping"}, answered {type: "pong"} between units
+ * of work (the page's heartbeat while it waits for answers); {type: "init", base, packages, bundle,
  * dataFigures}: load Pyodide's core from `base` (pinned by PYODIDE_SRI) and its
  * packages from `packages`, unpack our sources. {type: "data", bundle}: the
  * stored digits and weights (js/py-data.js), unpacked beside the sources once
@@ -32,6 +33,7 @@
  *                                         numpy, code (requests are served from
  *                                         here on), plotting
  *   {type: "ready"} (figures can be drawn) | {type: "fatal", stage, message}
+ *   {type: "pending", files}              the downloads in flight (file names)
  *   {type: "lab", event, ...}             "blas" (state start|done, ms), "progress"
  *                                         (status), "stopped" (status, reason), "error"
  *
@@ -95,6 +97,48 @@ function elboWorkerMain() {
     if (interactive.length || background.length || training) schedule();
   };
 
+  /* Pyodide's loadPackage resolves even when a file fails (it reports through errorCallback,
+   * and the import fails later with a long traceback). So the failures are collected and
+   * raised here, naming the files and why (an HTTP status, an integrity mismatch). */
+  async function loadPackage(name) {
+    const problems = [];
+    await pyodide.loadPackage(name, { messageCallback: () => {}, errorCallback: (m) => problems.push(String(m)) });
+    if (!problems.length) return;
+    const files = await unreachableFiles(name);
+    const said = files.length ? files.join("; ") : problems.join(" ").replace(/\s+/g, " ").slice(0, 300);
+    throw new Error(`could not load the package ${name} (${said}). Check the connection (or the ` +
+                    "site's copy of Pyodide), then try again.");
+  }
+
+  /* After a failed load: the files of package `name` and its dependencies (from the pinned
+   * lock file) that do not download, each with its HTTP status or network error. */
+  async function unreachableFiles(name) {
+    try {
+      const lock = await (await plainFetch(where.core + "pyodide-lock.json")).json();
+      const wanted = new Set();
+      const visit = (n) => {
+        const entry = lock.packages[n.toLowerCase()];
+        if (!entry || wanted.has(entry.name)) return;
+        wanted.add(entry.name);
+        (entry.depends || []).forEach(visit);
+      };
+      visit(name);
+      const out = [];
+      for (const n of wanted) {
+        const file = lock.packages[n.toLowerCase()].file_name;
+        try {
+          const answer = await plainFetch(new URL(file, where.packages).href, { method: "HEAD", cache: "no-store" });
+          if (!answer.ok) out.push(`${file}: HTTP ${answer.status}`);
+        } catch (err) {
+          out.push(`${file}: ${(err && err.message) || err}`);
+        }
+      }
+      return out;
+    } catch (_) {
+      return [];
+    }
+  }
+
   async function stage(name, fn) {
     const t0 = performance.now();
     post({ type: "stage", stage: name, state: "start" });
@@ -129,6 +173,26 @@ function elboWorkerMain() {
 
   /* Fetch a core file with its integrity. The browser refuses a body that does not
    * match; a second plain request tells that apart from an unreachable server. */
+  /* Every download in flight, so that the page can name the file a slow stage waits for:
+   * {type: "pending", files: [file names]} whenever the set changes. */
+  const inFlight = new Map();  // url -> requests in flight
+  const rawFetch = self.fetch.bind(self);
+  const postPending = () => post({ type: "pending",
+                                   files: [...inFlight.keys()].map((url) => url.split("?")[0].split("/").pop()) });
+  self.fetch = (input, init) => {
+    const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+    inFlight.set(url, (inFlight.get(url) || 0) + 1);
+    postPending();
+    const settled = () => {
+      const left = inFlight.get(url) - 1;
+      if (left > 0) inFlight.set(url, left);
+      else inFlight.delete(url);
+      postPending();
+    };
+    const answer = rawFetch(input, init);
+    answer.then(settled, settled);
+    return answer;
+  };
   const plainFetch = self.fetch.bind(self);  // before pinPyodideFetches wraps it
   async function fetchPinned(base, name, init) {
     const url = base + name;
@@ -182,7 +246,10 @@ function elboWorkerMain() {
     return failed;
   }
 
+  const where = { core: "", packages: "" };  // the folders Pyodide's core and packages come from
   async function init(base, packages, bundle) {
+    where.core = base;
+    where.packages = packages;
     await stage("core", async () => {
       const failed = pinPyodideFetches(base);
       // both at once; a failure is reported for the first file in this order
@@ -197,7 +264,7 @@ function elboWorkerMain() {
         failed]);
     });
     await stage("numpy", async () => {
-      await pyodide.loadPackage("numpy", { messageCallback: () => {} });  // loaded: at once
+      await loadPackage("numpy");  // loaded with the core: at once (else fetched again here)
       load("numpy");  // the import is most of this stage's time
     });
     await stage("code", async () => {
@@ -252,7 +319,7 @@ function elboWorkerMain() {
       plottingStarted = true;
       stage("plotting", async () => {
         // requests are served between this load's awaits; figures are drawn once it is done
-        await pyodide.loadPackage("matplotlib", { messageCallback: () => {} });
+        await loadPackage("matplotlib");
         load("elbo_lab.plotting.agg");  // installs the drawing backend
         const status = ask("plotting", "status", {});
         if (!status.enabled) throw new Error("matplotlib loaded, but no drawing backend was installed");
@@ -308,12 +375,12 @@ function elboWorkerMain() {
     if (!blas) {
       const t0 = performance.now();
       post({ type: "lab", event: "blas", state: "start" });
-      blas = pyodide.loadPackage("scipy", { messageCallback: () => {} }).then(() => {
+      blas = loadPackage("scipy").then(() => {
         load("elbo_lab.fastblas");
         ask("lab", "matmul", { backend: "blas" });
         post({ type: "lab", event: "blas", state: "done", ms: performance.now() - t0 });
-      }, (err) => {
-        blas = null;  // a later Train (or stroke) tries again
+      }).catch((err) => {
+        blas = null;  // any failure, the download's or the import's: a later Train (or stroke) tries again
         throw err;
       });
     }
@@ -381,6 +448,10 @@ function elboWorkerMain() {
 
   self.onmessage = async (event) => {
     const msg = event.data;
+    if (msg.type === "ping") {  // the page's heartbeat: answered between units of work
+      post({ type: "pong" });
+      return;
+    }
     if (msg.type === "data") {
       dataBundle = msg.bundle;
       unpackData();
