@@ -289,6 +289,11 @@ def test_with_the_cdn_blocked_the_maths_reads_and_messages_say_why(context_page,
     page.wait_for_function("() => document.querySelectorAll('.katex').length > 20")
     expect(page.locator(".katex-error")).to_have_count(0)
     assert "\\mathcal L" not in page.locator("#elbo").inner_text()
+    # the figures' numbers at their defaults are in the page, Python or not
+    gen = widgets.run("generate")["values"]["mean_log_prior"]
+    expect(page.locator("#gen-logprior")).to_have_text(page_format(gen, "2"))
+    expect(page.locator("#der-logpx")).not_to_have_text("–")
+    expect(page.locator("#fig-kl .widget-summary")).to_contain_text("KL = 0.691 nats")
     # what said "still loading" now says Python could not start
     expect(page.locator("#lab-progress")).to_contain_text("Python could not start")
     tools = page.locator("#fig-kl .figure-tools")
@@ -325,3 +330,26 @@ def test_a_foreign_pyodide_is_refused_with_the_usual_message(context_page, site)
     expect(page.locator("#boot-error-message")).to_contain_text("?pyodide= must be a path on this site")
     page.goto(f"{site}/index.html?pyodide=http://[::1")  # not a URL at all
     expect(page.locator("#boot-error-message")).to_contain_text("?pyodide= must be a path on this site")
+
+
+def test_the_grid_posterior_never_waits_for_training_to_end(context_page, site):
+    """A digit picked while the lab trains is answered between training chunks: the answer
+    comes while the run is still going, after a small share of it."""
+    page = context_page()
+    page.goto(f"{site}/index.html?lab-epochs=200")
+    wait_ready(page)
+    page.locator("#lab-train").click()
+    page.wait_for_function("() => Number(document.getElementById('lab-panel').dataset.step) > 20")
+    asked_at_step = int(page.locator("#lab-panel").get_attribute("data-step"))
+    total = page.evaluate("ELBO.labPanel.status.epochs * ELBO.labPanel.status.steps_per_epoch")
+    t0 = page.evaluate("performance.now()")
+    _set_box(page, "labp-digit", 7)
+    expect(page.locator("#labp-digit-num")).to_have_value("7")
+    page.wait_for_function("() => document.getElementById('fig-lab_posterior').querySelector('.widget-summary')"
+                           ".textContent.startsWith('Test digit 7,')")
+    waited = page.evaluate("performance.now()") - t0
+    step = int(page.locator("#lab-panel").get_attribute("data-step"))
+    expect(page.locator("#lab-state")).to_have_text("training")  # the run goes on
+    assert step - asked_at_step < 0.2 * total, (asked_at_step, step, total)
+    print(f"grid posterior answered in {waited:.0f} ms while training (steps {asked_at_step} -> {step})")
+    page.locator("#lab-train").click()

@@ -215,3 +215,21 @@ def test_content_security_policy_allows_only_what_the_page_needs():
     assert directives["font-src"] == "'self'"
     assert set(directives["connect-src"].split()) == {"'self'", "https://cdn.jsdelivr.net"}  # Pyodide
     assert not re.search(r"<script(?![^>]*\bsrc=)", page), "an inline script would be blocked"
+
+
+def test_every_figures_numbers_are_in_the_page_before_python():
+    """Each figure's outputs hold its values at the defaults (build_page.py writes them), so the
+    page reads right before Python loads: no "–" where the figure computes a number."""
+    import html as html_
+
+    text = (ROOT / "index.html").read_text(encoding="utf-8")
+    page = load_script("build_page")
+    session.reset()
+    for name in widgets.FIGURES:
+        block = re.search(page.figure_pattern(name), text, re.S).group(0)
+        values = widgets.run(name)["values"]
+        shown = re.findall(r'<output((?:\s[^>]*)?\sdata-show="([^"]+)"[^>]*)>(.*?)</output>', block, re.S)
+        for attrs, key, inner in shown:
+            expected = page.shown(values[key], attrs)
+            assert html_.unescape(inner) == expected, (name, key, inner, expected)
+            assert values[key] is None or inner != "–", (name, key)
