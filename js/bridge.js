@@ -55,11 +55,12 @@
   ];
 
   /* While answers are awaited, the worker must say something (an answer, progress, or a
-   * "pong" to a ping sent after PING_MS of quiet) within UNRESPONSIVE_MS; else the page is
-   * told it is unresponsive (a dead or hung worker), once, and restarts it. Its longest
-   * unit of work, a lab reset or a grid posterior, takes about a second. */
-  const PING_MS = 2000;
-  const UNRESPONSIVE_MS = 12000;
+   * "pong" to a ping sent after PING_MS of quiet) within UNRESPONSIVE_MS, or three times the
+   * longest silence it has ended with a message, if that is longer; else the page is told
+   * it is unresponsive (a dead or hung worker), once, and restarts it. Its longest units of
+   * work, a lab reset or a grid posterior, take a second or two in the browser. */
+  const PING_MS = 1500;
+  const UNRESPONSIVE_MS = 6000;
 
   /* The worker's events (worker.js lists them), each passed on to the page's onEvent. */
   const EVENTS = {
@@ -96,6 +97,7 @@
       this.unresponsiveMs = UNRESPONSIVE_MS;
       this.lastHeard = 0;  // performance.now() of the worker's last message
       this.pendingFiles = [];  // the files the worker is downloading
+      this.longestQuiet = 0;  // the longest silence the worker has ended with a message, ms
       this.watchTimer = 0;
     }
 
@@ -108,7 +110,7 @@
         const now = performance.now();
         if (!this.worker || !this.ready || this.waiting.size === 0) { this.lastHeard = now; return; }
         const quiet = now - this.lastHeard;
-        if (quiet >= this.unresponsiveMs) {
+        if (quiet >= Math.max(this.unresponsiveMs, 3 * this.longestQuiet)) {
           clearInterval(this.watchTimer);
           this.onEvent("unresponsive", { quietMs: quiet });
         } else if (quiet >= PING_MS) this.worker.postMessage({ type: "ping" });
@@ -181,7 +183,9 @@
     /* Every message from the worker, dispatched by one table: an answer (it has an id)
      * settles its request; an event (type) goes to the page's handler of that type. */
     receive(msg) {
-      this.lastHeard = performance.now();
+      const now = performance.now();
+      if (this.ready && this.waiting.size) this.longestQuiet = Math.max(this.longestQuiet, now - this.lastHeard);
+      this.lastHeard = now;
       if (msg.id !== undefined) return this.settle(msg);
       const handler = this.events[msg.type];
       if (handler) handler.call(this, msg);

@@ -181,7 +181,7 @@ def test_a_dead_worker_is_noticed_and_restarted_with_the_readers_values(context_
     page = context_page()
     page.goto(f"{site}/index.html")
     wait_ready(page)
-    page.evaluate("ELBO.bridge.unresponsiveMs = 4000")  # 12 s by default; a test need not wait that
+    page.evaluate("ELBO.bridge.unresponsiveMs = 4000")  # 6 s by default: the test need not wait that
     page.evaluate("ELBO.bridge.worker.terminate()")  # as a crashed tab process would leave it
     _set_box(page, "kl-mu", 2)
     alert = page.locator("#py-alert")
