@@ -677,7 +677,7 @@
     const tools = {
       bridge: bridge,
       params: rowParams,
-      controlIds: (row) => [...Object.values(row.params), ...(row.lab ? labIds : [])],
+      controlIds: (row) => [...Object.values(row.params), ...(row.lab ? [...labIds, "lab-step"] : [])],
       labReplay: () => (lab && lab.status ? { settings: lab.status.settings, step: lab.status.step } : null),
     };
     for (const row of ELBO.FIGURES) {

@@ -55,6 +55,8 @@
       this.ui = ui;
       this.keys = rows.filter((r) => r.lab).map((r) => r.key);
       this.status = null;  // the worker's last status of the run
+      this.linkStep = new URLSearchParams(location.search).get("lab-step");  // replayed once started
+      this.replayTo = null;  // the step a linked run is being trained to
       this.enabled = false;  // the buttons work: Python is callable
       this.presets = {};
       this.training = false;
@@ -129,7 +131,26 @@
       // these answer, the panel's actions wait for them (see `whenStarted`).
       const presets = this.bridge.lab("presets", {}, true).then((p) => { this.presets = p; }, () => {});
       const first = this.reset(this.readSettings(), { quiet: true, background: true });
-      this.starting = Promise.all([presets, first]).finally(() => { this.starting = null; });
+      this.starting = Promise.all([presets, first]).finally(() => {
+        this.starting = null;
+        this.replayLink();
+      });
+    }
+
+    /* A link made by "Link to this state" carries the run's step (lab-step): its settings are
+     * the run's, and training is deterministic, so training again to that step gives the
+     * same network. Once per page, for the first run. */
+    replayLink() {
+      const text = this.linkStep;
+      this.linkStep = null;
+      if (text === null || !this.status) return;
+      const total = this.status.epochs * this.status.steps_per_epoch;
+      if (!/^\d{1,9}$/.test(text) || Number(text) < 1 || Number(text) > total) {
+        this.note(`This link's training step ${JSON.stringify(text.slice(0, 16))} was not used: it must be ` +
+                  `a whole number from 1 to ${total} for this run. The run starts at step 0.`);
+        return;
+      }
+      this.train({ until: Number(text) });
     }
 
     /* Run `then` now, or, in the order asked, once the first run has started. */
@@ -164,8 +185,9 @@
       });
     }
 
-    train() {
-      if (this.starting) { this.whenStarted(() => this.train()); return; }
+    train(opts) {
+      opts = opts || {};
+      if (this.starting) { this.whenStarted(() => this.train(opts)); return; }
       if (!this.status) {  // the first run's settings were refused (a bad link, say)
         this.error(new Error("No run to train yet: correct the setting marked in red, then press Reset."));
         return;
@@ -175,8 +197,10 @@
       this.note("");
       this.clearError();  // an earlier failure (a download, say) is tried again now
       this.samples = [];
+      this.replayTo = opts.until || null;
+      if (!this.replayTo) this.ui.setUrl({ "lab-step": null });  // the address no longer names a step
       this.paint();
-      this.bridge.lab("train").then((status) => {
+      this.bridge.lab("train", this.replayTo ? { until_step: this.replayTo } : {}).then((status) => {
         this.loadingBlas = false;
         this.accept(status);
         if (token === this.trainToken) this.training = !status.done;
@@ -248,6 +272,12 @@
       } else if (msg.event === "stopped") {
         this.training = false;
         this.accept(msg.status);
+        if (msg.reason === "replayed") {
+          this.replayTo = null;
+          this.note(`This is the linked run, trained again to step ${msg.status.step} (epoch ` +
+                    `${msg.status.epoch}); press Train to go on.`);
+          this.ui.setUrl({ "lab-step": msg.status.step });
+        }
         this.refreshAll();
       } else if (msg.event === "error") {
         this.training = false;
@@ -312,6 +342,7 @@
       for (const [name, id] of Object.entries(SETTINGS)) {
         entries[id] = settings[name];  // the URL leaves out a value equal to the page's default
       }
+      entries["lab-step"] = null;  // a new run is at step 0
       return entries;
     }
 
@@ -344,6 +375,10 @@
       const total = s.epochs * s.steps_per_epoch;
       bar.value = total ? s.step / total : 0;
       let line = `Epoch ${s.epoch} of ${s.epochs} · ${plural(s.step, "step")}`;
+      if (this.replayTo && this.training) {  // a linked run: the bar shows the replay's progress
+        bar.value = s.step / this.replayTo;
+        line = `Replaying the linked run: step ${s.step} of ${this.replayTo} (epoch ${s.epoch})`;
+      }
       if (this.loadingBlas) {
         const ms = performance.now() - this.blasStart, secs = (ms / 1000).toFixed(1);
         // an estimate that has run out says so, rather than "5.1 s of about 3 s"

@@ -183,6 +183,10 @@
     tools.querySelector('[data-tool="link"]').addEventListener("click", () => {
       const url = pageUrl();
       url.hash = figure.id;
+      // a lab figure's link carries the run's step: the page trains the same run to it again
+      const replay = row.lab ? ui.labReplay() : null;
+      if (replay && replay.step > 0) url.searchParams.set("lab-step", String(replay.step));
+      else url.searchParams.delete("lab-step");
       copy(url.href, tools, "link");
     });
     tools.querySelector('[data-tool="embed"]').addEventListener("click", () => {

@@ -13,7 +13,8 @@
  * py/elbo_lab/door.py: the worker hands each to elbo_lab.door.handle, the one door
  * into Python, through HANDLERS below. Four ops need the worker too:
  *   "lab"       "train" loads scipy's BLAS on first use and starts the training
- *               loop; "pause" and "reset" stop it (then Python answers)
+ *               loop (params {until_step}: a linked run, trained to that step, then
+ *               stopped); "pause" and "reset" stop it (then Python answers)
  *   "plotting"  "start" loads matplotlib (the stage "plotting"), then posts
  *               {type: "ready"}; the page sends it after its first calls
  *   "theme"     remembered, so an exported script draws in the reader's colours
@@ -57,12 +58,16 @@ function elboWorkerMain() {
   const CHUNK_MS = 15;  // one training chunk while nothing else waits
   const SHARE_MAX_MS = 40;  // during a drag, the longest chunk: the most a call waits for training
   let pyodide = null;
+  // for the soak test and bench: the wasm heap's size, which grows and never shrinks
+  self.elboMemory = () => ({ wasmBytes: pyodide ? pyodide._module.HEAP8.buffer.byteLength : 0 });
   let door = null;  // elbo_lab.door.handle: the one door into Python
   let open = false;  // calls are served once our code is imported
   const interactive = [];  // the reader's calls, first come first served
   const background = [];  // the lab's figure refreshes: after the reader's calls
   let training = false;
   let wantTraining = false;  // Train pressed and not since paused or reset
+  let untilStep = null;  // a linked run is replayed to this step, then stops ("replayed")
+  let lastStep = 0;  // the run's step at the last chunk
   let blas = null;  // the promise of scipy's BLAS (loaded on the first Train)
   const SRC = "/home/pyodide/elbo_src";  // our package's files, in Pyodide's filesystem
   let codeIn = false;  // the sources are unpacked
@@ -389,17 +394,22 @@ function elboWorkerMain() {
 
   function trainChunk(ms) {
     let status;
+    const params = { ms: ms };
+    if (untilStep !== null) params.max_steps = Math.max(1, untilStep - lastStep);
     try {
-      status = ask("lab", "advance", { ms: ms });
+      status = ask("lab", "advance", params);
     } catch (err) {
       training = false;
       post({ type: "lab", event: "error", message: String((err && err.message) || err) });
       return;
     }
+    lastStep = status.step;
     post({ type: "lab", event: "progress", status: status });
-    if (status.done) {
+    const replayed = untilStep !== null && status.step >= untilStep;
+    if (status.done || replayed) {
       training = false;
-      post({ type: "lab", event: "stopped", reason: "done", status: status });
+      untilStep = null;
+      post({ type: "lab", event: "stopped", reason: status.done ? "done" : "replayed", status: status });
     }
   }
 
@@ -408,9 +418,13 @@ function elboWorkerMain() {
       answer(msg.id, () => ask("lab", msg.name, msg.params));
       return;
     }
+    const until = msg.params && msg.params.until_step;  // a linked run: train to that step
+    untilStep = Number.isInteger(until) && until > 0 ? until : null;
     loadBlas().then(() => {
       answer(msg.id, () => {
         const status = ask("lab", "status", {});
+        lastStep = status.step;
+        if (untilStep !== null && status.step >= untilStep) untilStep = null;  // there already
         training = wantTraining && !status.done;  // unless paused while scipy loaded
         return status;
       });
@@ -468,7 +482,10 @@ function elboWorkerMain() {
     }
     // pause and reset overtake queued work: they are what the reader waits for
     if (msg.op === "lab" && msg.name === "train") wantTraining = true;
-    if (msg.op === "lab" && (msg.name === "pause" || msg.name === "reset")) training = wantTraining = false;
+    if (msg.op === "lab" && (msg.name === "pause" || msg.name === "reset")) {
+      training = wantTraining = false;
+      untilStep = null;
+    }
     if (msg.op === "figure" && !msg.background && msg.key !== undefined) {
       // the reader's request for a figure replaces its queued (or held) background request
       for (const queue of [background, held]) {

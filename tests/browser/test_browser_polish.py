@@ -353,3 +353,92 @@ def test_the_grid_posterior_never_waits_for_training_to_end(context_page, site):
     assert step - asked_at_step < 0.2 * total, (asked_at_step, step, total)
     print(f"grid posterior answered in {waited:.0f} ms while training (steps {asked_at_step} -> {step})")
     page.locator("#lab-train").click()
+
+
+def test_a_lab_link_carries_the_training_and_replays_it(context_page, site):
+    page = context_page(permissions=["clipboard-read", "clipboard-write"])
+    page.goto(f"{site}/index.html?lab-epochs=5&lab-seed=4")
+    wait_ready(page)
+    page.locator("#lab-train").click()
+    page.wait_for_function("() => Number(document.getElementById('lab-panel').dataset.step) > 120")
+    page.locator("#lab-train").click()  # pause
+    expect(page.locator("#lab-state")).to_have_text("paused")
+    step = int(page.locator("#lab-panel").get_attribute("data-step"))
+    test_elbo = page.locator("#labc-test")
+    page.wait_for_function("() => !document.getElementById('fig-lab_curves').classList.contains('computing')")
+    page.wait_for_timeout(1000)  # the figures' refresh after the pause
+    shown = test_elbo.inner_text()
+    tools = page.locator("#fig-lab_curves .figure-tools")
+    tools.get_by_role("button", name="Link to this state").click()
+    expect(tools.locator(".tool-status")).to_contain_text("link")
+    link = page.evaluate("document.querySelector('#fig-lab_curves .tool-copy') ? "
+                         "document.querySelector('#fig-lab_curves .tool-copy').value : navigator.clipboard.readText()")
+    assert f"lab-step={step}" in link and "lab-seed=4" in link and "lab-epochs=5" in link, link
+
+    other = context_page()
+    other.add_init_script("""new MutationObserver(() => {
+      const t = document.getElementById('lab-progress');
+      if (t && t.textContent.startsWith('Replaying')) window.sawReplay = t.textContent;
+    }).observe(document, { subtree: true, childList: true, characterData: true });""")
+    other.goto(link)
+    wait_ready(other)
+    expect(other.locator("#lab-note")).to_contain_text(f"trained again to step {step}", timeout=120_000)
+    assert int(other.locator("#lab-panel").get_attribute("data-step")) == step
+    assert other.evaluate("window.sawReplay || ''").startswith("Replaying the linked run: step")
+    expect(other.locator("#labc-test")).to_have_text(shown)  # the same network
+    expect(other.locator("#lab-state")).to_have_text("paused")
+    expect(other).to_have_url(re.compile(rf"lab-step={step}"))
+    other.locator("#lab-train").click()  # going on leaves the link's step behind
+    expect(other).not_to_have_url(re.compile(r"lab-step="))
+    other.locator("#lab-train").click()
+
+
+def test_a_bad_lab_step_in_a_link_is_refused_with_a_note(context_page, site):
+    page = context_page()
+    page.goto(f"{site}/index.html?lab-step=abc")
+    wait_ready(page)
+    expect(page.locator("#lab-note")).to_contain_text('training step "abc" was not used')
+    expect(page.locator("#lab-state")).to_have_text("ready")
+
+
+def test_a_soak_of_updates_and_runs_leaks_nothing_and_does_not_slow(context_page, site):
+    """2,000 slider updates over five figures and five Train / Reset runs in one page: the page's
+    JS heap and the worker's wasm heap grow by under 50 MB, and the last updates answer about as
+    fast as the first (bench/bench_soak.py prints the same measurements)."""
+    import statistics
+
+    import soak
+
+    page = context_page()
+    page.goto(f"{site}/index.html")
+    wait_ready(page)
+    page.evaluate("document.getElementById('fig-kl').scrollIntoView()")
+    out = soak.run(page, updates=2000, runs=5)
+    grown = {k: (out["after"][k] - out["before"][k]) / 2**20 for k in ("js", "wasm")}
+    assert out["before"]["wasm"] > 0, out  # the worker's heap was read
+    assert grown["js"] < 50 and grown["wasm"] < 50, grown
+    lat = out["latencies"]
+    first, last = statistics.median(lat[:200]), statistics.median(lat[-200:])
+    print(f"soak: JS heap {grown['js']:+.1f} MB, wasm {grown['wasm']:+.1f} MB; "
+          f"median update {first:.0f} ms first, {last:.0f} ms last")
+    assert last < 2.0 * first + 20, (first, last)  # no creep (with room for a noisy machine)
+    assert max(lat) < 10_000  # every update was answered
+
+
+def test_a_figure_waiting_behind_a_long_computation_shows_it_is_busy(context_page, site):
+    page = context_page()
+    page.goto(f"{site}/index.html")
+    wait_ready(page)
+    # three seconds of training in one call: the worker cannot answer anything meanwhile
+    page.evaluate("window.longCall = ELBO.bridge.send({op: 'lab', name: 'advance', params: {ms: 3000}})")
+    t0 = page.evaluate("performance.now()")
+    _set_box(page, "kl-mu", 2.5)
+    page.wait_for_function("() => document.getElementById('fig-kl').getAttribute('aria-busy') === 'true'")
+    shown_after = page.evaluate("performance.now()") - t0
+    assert shown_after < 1000, shown_after
+    badge = page.evaluate("getComputedStyle(document.querySelector('#fig-kl .plot'), '::before').content")
+    assert "computing" in badge
+    kl = widgets.run("kl", mu=2.5, sigma=0.6)["values"]["kl"]
+    expect(page.get_by_test_id("kl-value")).to_have_text(f"{kl:.3f}")
+    expect(page.locator("#fig-kl")).to_have_attribute("aria-busy", "false")
+    assert page.evaluate("window.longCall.then((s) => s.step > 0)")
