@@ -43,14 +43,19 @@ def _wait_kl(page, mu):
                            timeout=TIMEOUT_MS)
 
 
+def _live(page, url):
+    """Open the page, wait until Python is ready; the time then (the fault's t0)."""
+    page.goto(url)
+    page.wait_for_selector("body.py-ready", timeout=TIMEOUT_MS)
+    return time.perf_counter()
+
+
 def _visible(page, selector):
     page.wait_for_selector(selector, state="visible", timeout=TIMEOUT_MS)
 
 
 def dead_worker(page, url):
-    page.goto(url)
-    page.wait_for_selector("body.py-ready", timeout=TIMEOUT_MS)
-    t0 = time.perf_counter()
+    t0 = _live(page, url)
     page.evaluate("ELBO.bridge.worker.terminate()")
     _move_kl(page, 2.0)
     _visible(page, "#py-alert")
@@ -60,9 +65,7 @@ def dead_worker(page, url):
 
 
 def error_after_ready(page, url):
-    page.goto(url)
-    page.wait_for_selector("body.py-ready", timeout=TIMEOUT_MS)
-    t0 = time.perf_counter()
+    t0 = _live(page, url)
     page.evaluate("ELBO.bridge.worker.dispatchEvent(new ErrorEvent('error', {message: 'injected'}))")
     _visible(page, "#py-alert-retry")
     told = time.perf_counter() - t0
@@ -74,9 +77,7 @@ def error_after_ready(page, url):
 
 def scipy_missing(page, url):
     page.route(SCIPY, lambda route: route.fulfill(status=404, headers={"Access-Control-Allow-Origin": "*"}))
-    page.goto(url)
-    page.wait_for_selector("body.py-ready", timeout=TIMEOUT_MS)
-    t0 = time.perf_counter()
+    t0 = _live(page, url)
     page.click("#lab-train")
     _visible(page, "#lab-error")
     told = time.perf_counter() - t0
@@ -87,29 +88,30 @@ def scipy_missing(page, url):
     return told, time.perf_counter() - t0, "file restored; one click: Train"
 
 
-def matplotlib_failed(page, url):
-    page.route(MPL, lambda route: route.fulfill(status=503, headers={"Access-Control-Allow-Origin": "*"}))
+def _matplotlib_fault(page, url, handler, shown, button, how):
+    """matplotlib's wheel answered by `handler` while loading; told when `shown` appears; back
+    once the file is served again and `button` is clicked."""
+    page.route(MPL, handler)
     t0 = time.perf_counter()
     page.goto(url)
-    _visible(page, "#boot-error")
+    _visible(page, shown)
     told = time.perf_counter() - t0
     page.unroute(MPL)
-    page.click("#boot-retry")
+    page.click(button)
     page.wait_for_selector("body.py-ready", timeout=TIMEOUT_MS)
-    return told, time.perf_counter() - t0, "file restored; one click: Retry (from navigation)"
+    return told, time.perf_counter() - t0, how
+
+
+def matplotlib_failed(page, url):
+    return _matplotlib_fault(page, url, lambda route: route.fulfill(
+        status=503, headers={"Access-Control-Allow-Origin": "*"}), "#boot-error", "#boot-retry",
+        "file restored; one click: Retry (from navigation)")
 
 
 def matplotlib_stalled(page, url):
-    held = []
-    page.route(MPL, lambda route: held.append(route))  # never answered
-    t0 = time.perf_counter()
-    page.goto(url)
-    _visible(page, "#boot-restart")
-    told = time.perf_counter() - t0
-    page.unroute(MPL)
-    page.click("#boot-restart")
-    page.wait_for_selector("body.py-ready", timeout=TIMEOUT_MS)
-    return told, time.perf_counter() - t0, "file served again; one click: Start again (from navigation)"
+    held = []  # never answered
+    return _matplotlib_fault(page, url, lambda route: held.append(route), "#boot-restart", "#boot-restart",
+                             "file served again; one click: Start again (from navigation)")
 
 
 def bad_link_value(page, url):
