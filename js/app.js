@@ -8,11 +8,14 @@
 
   /* ---- loading: staged progress you can trust, and an error panel ---- */
 
+  const SLOW_FACTOR = 4, SLOW_MIN_MS = 8000;  // a stage this far past its usual time is "slow"
+
   const loader = {
     t0: 0, done: new Set(), current: null, currentStart: 0, timer: 0,
 
     begin() {
       this.t0 = performance.now();
+      this.failed = false;
       this.done.clear();
       this.current = null;
       $("boot").hidden = false;
@@ -65,13 +68,22 @@
       bar.value = f;
       const stage = ELBO.STAGES.find((s) => s.key === this.current);
       const secs = ((performance.now() - this.t0) / 1000).toFixed(1);
-      $("boot-label").textContent = stage
-        ? `Loading Python in your browser: ${stage.label} (${Math.round(f * 100)}%, ${secs} s)`
-        : "Starting Python in your browser";
+      const took = performance.now() - this.currentStart;
+      // a stage far past its usual time says so, names what it waits for, and offers a restart
+      const slow = stage && stage.expectMs > 0 && took > Math.max(SLOW_FACTOR * stage.expectMs, SLOW_MIN_MS);
+      const files = (slow && ELBO.bridge && ELBO.bridge.pendingFiles) || [];
+      $("boot-label").textContent = !stage ? "Starting Python in your browser"
+        : !slow ? `Loading Python in your browser: ${stage.label} (${Math.round(f * 100)}%, ${secs} s)`
+        : `Loading Python: “${stage.label}” is taking much longer than usual (${(took / 1000).toFixed(0)} s; ` +
+          `about ${(stage.expectMs / 1000).toFixed(1)} s on the reference machine).` +
+          (files.length ? ` Still waiting for ${files.slice(0, 3).join(", ")}.` : "") +
+          " The connection or the CDN may be slow; you can keep waiting or start again.";
+      $("boot-restart").hidden = !slow;
     },
 
     ready() {
       clearInterval(this.timer);
+      $("boot-restart").hidden = true;
       const li = $("boot-stages").querySelector('[data-stage="ready"]');
       if (li) li.className = "done";
       $("boot-bar").value = 1;
@@ -83,6 +95,10 @@
 
     fail(msg) {
       clearInterval(this.timer);
+      this.failed = true;
+      $("boot-restart").hidden = true;
+      // messages that said "still loading" now say what happened
+      if ($("lab-progress") && !ELBO.labPanel?.status) $("lab-progress").textContent = ELBO.pythonWait();
       const stage = ELBO.STAGES.find((s) => s.key === msg.stage) || { label: msg.stage };
       const li = $("boot-stages").querySelector(`[data-stage="${msg.stage}"]`);
       if (li) li.className = "failed";
@@ -91,6 +107,27 @@
       $("boot-error").hidden = false;
       $("boot-label").textContent = "Python could not start. The text and static figures still work.";
     },
+  };
+
+  /* What a control that needs Python says while it cannot have it. */
+  ELBO.pythonWait = () => (loader.failed
+    ? "Python could not start, so this cannot run: the message at the top of the page says why, and Retry is there."
+    : "Python is still loading; try again in a moment.");
+
+  /* ---- trouble after loading: a notice at the bottom of the window ---- */
+
+  const notice = {
+    timer: 0,
+    show(text, opts) {
+      opts = opts || {};
+      clearTimeout(this.timer);
+      $("py-alert-message").textContent = text;
+      $("py-alert").classList.toggle("ok", !!opts.ok);
+      $("py-alert-retry").hidden = !opts.retry;
+      $("py-alert").hidden = false;
+      if (opts.hideAfterMs) this.timer = setTimeout(() => this.hide(), opts.hideAfterMs);
+    },
+    hide() { clearTimeout(this.timer); $("py-alert").hidden = true; },
   };
 
   /* ---- widgets: one generic binding for every row of the table ---- */
@@ -176,33 +213,103 @@
       case "checkboxes":
         el.querySelectorAll("input[type=checkbox]").forEach((c) => { c.checked = text.includes(c.value); });
         break;
-      case "counter": el.dataset.value = String(Math.max(0, Math.floor(Number(text)) || 0)); break;
+      case "counter": el.dataset.value = text; break;  // checked by urlProblem when from a link
       case "pad": el.pad.set(text); break;
       default: {
         // the typed twin holds the value as given (Python judges it); the slider follows if it can
         $(id + "-num").value = text;
-        const v = Number(text);
-        if (text.trim() !== "" && Number.isFinite(v) && v >= Number(el.min) && v <= Number(el.max)) el.value = text;
+        const v = Number(text);  // beyond the track, the thumb goes to its nearer end
+        if (text.trim() !== "" && Number.isFinite(v)) el.value = String(Math.min(Math.max(v, Number(el.min)), Number(el.max)));
       }
     }
   }
 
+  /* A note under a control, about the value a link gave it (empty text: none). */
+  function controlNote(id, text) {
+    const control = $(id).closest(".control") || $(id);
+    let note = control.nextElementSibling;
+    if (!note || !note.classList.contains("control-note")) {
+      if (!text) return;
+      note = document.createElement("p");
+      note.className = "control-note";
+      note.setAttribute("role", "status");
+      control.after(note);
+    }
+    note.textContent = text;
+    note.hidden = !text;
+  }
+
+  function controlLabel(id) {
+    const label = document.querySelector(`label[for="${id}"]`) || $(id).querySelector("legend");
+    return label ? label.textContent.trim() : $(id).textContent.trim();
+  }
+
+  const brief = (text) => JSON.stringify(text.length > 24 ? text.slice(0, 24) + "…" : text);
+
+  /* Why a link's text cannot be control `id`'s value as it is ("" if it can), checked
+   * against what the page itself offers; Python judges the rest (ranges, seeds' bounds). */
+  function urlProblem(id, text) {
+    const el = $(id);
+    switch (controlKind(el)) {
+      case "select": {
+        const values = [...el.options].map((o) => o.value);
+        return values.includes(text) ? "" : `it is not one of the choices (${values.join(", ")})`;
+      }
+      case "checkboxes": {
+        const values = [...el.querySelectorAll("input[type=checkbox]")].map((c) => c.value);
+        return [...text].every((c) => values.includes(c)) ? "" : `it may hold only the characters ${values.join("")}`;
+      }
+      case "counter": return /^\d{1,10}$/.test(text) ? "" : "it must be a whole number, 0 or more";
+      case "range": {
+        const v = Number(text);
+        return text.trim() !== "" && Number.isFinite(v) ? "" : "it must be a finite number";
+      }
+      default: return "";
+    }
+  }
+
+  /* The one rule for values in a link: a value is used exactly as given, and shown so (a
+   * number beyond a slider's track puts the thumb at that end, its box shows the number),
+   * or it is refused: the control keeps its default, and a note under it says why. Python
+   * has the last word: a value it refuses on the first call is refused the same way. */
+  const refreshers = new Map();  // control id -> the updates of the figures that read it
+
   const permalink = {
     defaults: new Map(),  // control id -> its value in the page as shipped
+    fromUrl: new Set(),  // controls set by the link and not yet accepted by Python
 
     /* Remember the shipped values, then apply any the URL gives. */
     load(ids) {
       const query = new URLSearchParams(location.search);
       for (const id of ids) {
         this.defaults.set(id, controlText(id));
-        if (query.has(id)) writeControl(id, query.get(id));
+        const given = query.getAll(id);
+        if (!given.length) continue;
+        const problem = urlProblem(id, given[0]);
+        if (problem) { this.refuse(id, given[0], problem); continue; }
+        writeControl(id, given[0]);
+        this.fromUrl.add(id);
+        if (given.length > 1) {
+          controlNote(id, `This link gives ${given.length} values for “${controlLabel(id)}”; the first, ` +
+                          `${brief(given[0])}, is used.`);
+        }
       }
+    },
+
+    /* The link's value `text` for control `id` is not used: back to the default, with a note. */
+    refuse(id, text, why) {
+      this.fromUrl.delete(id);
+      writeControl(id, this.defaults.get(id));
+      this.set({ [id]: null });
+      controlNote(id, `This link's value ${brief(String(text))} for “${controlLabel(id)}” was not used: ` +
+                      `${why}. It shows the default, ${this.defaults.get(id)}.`);
     },
 
     /* entries: {id: value, or null for "the default"}. Other parameters stay. */
     set(entries) {
       const query = new URLSearchParams(location.search);
       for (const [id, value] of Object.entries(entries)) {
+        this.fromUrl.delete(id);  // a value set since is no longer the link's
         if (value === null || String(value) === this.defaults.get(id)) query.delete(id);
         else query.set(id, String(value));
       }
@@ -252,6 +359,17 @@
      * show the message, and mark the control of the parameter it names. */
     function onResult(err, result, inputAt) {
       if (err && err.superseded) return;  // a newer call for this widget took its place
+      if (err && err.restarted) {  // Python restarts: this figure is redrawn once it is back
+        figure.classList.add("stale");
+        return;
+      }
+      figure.classList.remove("stale");
+      const refused = err && err.param ? row.params[err.param] : null;
+      if (refused && permalink.fromUrl.has(refused)) {  // a link's value Python does not take
+        permalink.refuse(refused, controlText(refused), err.message);
+        (refreshers.get(refused) || []).forEach((refresh) => refresh());
+        return;
+      }
       for (const [name, id] of Object.entries(row.params)) {
         const box = controlKind($(id)) === "range" ? $(id + "-num") : $(id);
         box.setAttribute("aria-invalid", err && err.param === name ? "true" : "false");
@@ -270,6 +388,8 @@
         } else if (typeof value === "boolean") {
           el.textContent = value ? (el.dataset.true || "yes") : (el.dataset.false || "no");
           el.classList.toggle("fails", !value);
+        } else if (typeof value === "number" && el.dataset.digits === "e") {  // round-off sizes
+          el.textContent = value === 0 ? "0" : value.toExponential(1).replace(/^-/, "−");
         } else if (typeof value === "number" && el.dataset.digits !== "int") {
           el.textContent = value.toFixed(Number(el.dataset.digits || 3)).replace(/^-(0\.0*)$/, "$1");
         } else el.textContent = String(value);
@@ -297,7 +417,11 @@
      * opts.after(err, result): called once this call's answer is painted. */
     function update(opts) {
       opts = opts || {};
-      if (!bridge.callable) return;  // every widget is refreshed once Python can answer
+      if (!bridge.callable) {  // every widget is refreshed once Python can answer; until then
+        // a moved control leaves the picture and numbers behind, and the figure says so
+        if (!opts.background) figure.classList.add("stale");
+        return;
+      }
       const params = rowParams(row);
       const inputAt = lastInput;
       // a reader's call not answered within COMPUTING_MS marks its figure as computing
@@ -315,6 +439,8 @@
     }
 
     for (const id of Object.values(row.params)) {  // one listener per control and row
+      if (!refreshers.has(id)) refreshers.set(id, []);
+      refreshers.get(id).push(() => update());
       listen(id, () => { lastInput = metrics.lastInput = performance.now(); permalink.follow(id); update(); });
     }
     if (canvas) bindDrag(canvas, row, () => axes, () => { lastInput = metrics.lastInput = performance.now(); update(); });
@@ -479,6 +605,11 @@
     const events = {  // what the page does on each of the bridge's events
       stage: (detail) => loader.stage(detail),
       callable: () => {  // numbers go live
+        if (restarting) {
+          restarting = false;
+          notice.show("Python is answering again; the figures are redrawn for your settings.",
+                     { ok: true, hideAfterMs: 4000 });
+        }
         sendTheme(ELBO.theme.current()).catch(() => {});
         const labKeys = new Set(lab ? lab.keys : []);
         // the lab's figures wait for its run (below); the figures on screen and just below it
@@ -497,11 +628,28 @@
         warmAll();
       },
       fatal: (detail) => {
-        loader.fail(detail);
         if (lab) lab.enable(false);
+        if (!bridge.ready) { loader.fail(detail); return; }  // loading failed: the boot panel says so
+        // after loading: the boot panel is long gone, so say it where the reader is; moves
+        // made until Python is back leave their figures marked, and are redrawn then
+        bridge.stop();
+        restarting = true;
+        notice.show(`Python stopped with an error: ${detail.message}. The page can restart it; ` +
+                   "your settings are kept.", { retry: true });
+        if (lab) lab.stopped("Python stopped: restart it with the button at the bottom of the window.");
+      },
+      unresponsive: (detail) => {  // a dead or hung worker: restart it at once
+        restarting = true;
+        notice.show(`Python stopped answering (nothing for ${Math.round(detail.quietMs / 1000)} s), so ` +
+                   "the page is restarting it. Your settings are kept" +
+                   (lab ? "; the training lab starts its run again from epoch 0." : "."));
+        if (lab) { lab.enable(false); lab.stopped("Python is restarting; the run starts again once it is back."); }
+        loader.begin();
+        bridge.start();
       },
       lab: (detail) => { if (lab) lab.onEvent(detail); },
     };
+    let restarting = false;  // Python is being restarted after a failure
     const bridge = new ELBO.Bridge((type, detail) => events[type](detail));
     ELBO.theme.listeners.push((name) => {  // Python redraws every figure in the new colours
       if (bridge.callable) sendTheme(name).then(() => { refreshAll(); warmAll(); }, () => {});
@@ -529,13 +677,17 @@
     const tools = {
       bridge: bridge,
       params: rowParams,
-      controlIds: (row) => [...Object.values(row.params), ...(row.lab ? labIds : [])],
+      controlIds: (row) => [...Object.values(row.params), ...(row.lab ? [...labIds, "lab-step"] : [])],
       labReplay: () => (lab && lab.status ? { settings: lab.status.settings, step: lab.status.step } : null),
     };
     for (const row of ELBO.FIGURES) {
       const update = bindWidget(row, bridge);
       const figure = document.querySelector(`[data-widget="${row.key}"]`);
       if (figure && inScope(figure)) {
+        // a link's values differ from those the shipped picture was drawn with: stale until redrawn
+        if (Object.values(row.params).some((id) => permalink.defaults.get(id) !== controlText(id))) {
+          figure.classList.add("stale");
+        }
         updates.set(row.key, update);
         ELBO.addTools(row, figure, tools);
       }
@@ -546,6 +698,8 @@
         write: writeControl,
         listen: listen,
         refresh: (key, opts) => updates.get(key)(opts),
+        fromUrl: (id) => permalink.fromUrl.has(id),
+        refuse: (id, why) => permalink.refuse(id, controlText(id), why),
         invalid: (id, bad) => {
           const box = controlKind($(id)) === "range" ? $(id + "-num") : $(id);
           box.setAttribute("aria-invalid", bad ? "true" : "false");
@@ -558,6 +712,12 @@
       toggle.addEventListener("click", () => ELBO.theme.choose(ELBO.theme.current() === "dark" ? "light" : "dark"));
     }
     $("boot-retry").addEventListener("click", () => { loader.begin(); bridge.start(); });
+    $("boot-restart").addEventListener("click", () => { loader.begin(); bridge.start(); });
+    $("py-alert-retry").addEventListener("click", () => {
+      notice.show("Restarting Python…");
+      loader.begin();
+      bridge.start();
+    });
     loader.begin();
     bridge.start();
     ELBO.bridge = bridge;

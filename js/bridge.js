@@ -28,10 +28,15 @@
     if (meta && meta.content) base = new URL(meta.content, location.href).href;
     const param = new URLSearchParams(location.search).get("pyodide");
     if (param) {
-      const url = new URL(param, location.href);
-      if (url.origin !== location.origin || location.protocol === "file:") {
-        throw new Error("?pyodide= must be a path on this site (got " + param + ")");
+      const refused = new Error("?pyodide= must be a path on this site (got " +
+                                JSON.stringify(param.slice(0, 80)) + ")");
+      let url;
+      try {
+        url = new URL(param, location.href);
+      } catch (_) {
+        throw refused;  // not a URL at all
       }
+      if (url.origin !== location.origin || location.protocol === "file:") throw refused;
       base = url.href;
     }
     if (!base) return { core: DEFAULT_CORE, packages: DEFAULT_PACKAGES };
@@ -49,6 +54,14 @@
     { key: "ready", label: "ready", expectMs: 0 },
   ];
 
+  /* While answers are awaited, the worker must say something (an answer, progress, or a
+   * "pong" to a ping sent after PING_MS of quiet) within UNRESPONSIVE_MS, or three times the
+   * longest silence it has ended with a message, if that is longer; else the page is told
+   * it is unresponsive (a dead or hung worker), once, and restarts it. Its longest units of
+   * work, a lab reset or a grid posterior, take a second or two in the browser. */
+  const PING_MS = 1500;
+  const UNRESPONSIVE_MS = 6000;
+
   /* The worker's events (worker.js lists them), each passed on to the page's onEvent. */
   const EVENTS = {
     stage(msg) {
@@ -61,9 +74,12 @@
     },
     ready() {
       this.ready = true;
+      this.currentStage = null;  // a later failure belongs to no loading stage
       this.onEvent("ready", {});
     },
     fatal(msg) { this.onEvent("fatal", msg); },
+    pong() {},  // heard: that is all a pong says
+    pending(msg) { this.pendingFiles = msg.files; },  // the worker's downloads in flight
     lab(msg) { this.onEvent("lab", msg); },
   };
 
@@ -78,6 +94,27 @@
       this.worker = null;
       this.callable = false;  // our code is imported: numbers can be computed
       this.ready = false;  // and figures drawn
+      this.unresponsiveMs = UNRESPONSIVE_MS;
+      this.lastHeard = 0;  // performance.now() of the worker's last message
+      this.pendingFiles = [];  // the files the worker is downloading
+      this.longestQuiet = 0;  // the longest silence the worker has ended with a message, ms
+      this.watchTimer = 0;
+    }
+
+    /* The heartbeat: see PING_MS. Only once ready: while loading, the worker imports large
+     * packages in one go (matplotlib: seconds), and the boot bar reports on loading. */
+    watch() {
+      clearInterval(this.watchTimer);
+      this.lastHeard = performance.now();
+      this.watchTimer = setInterval(() => {
+        const now = performance.now();
+        if (!this.worker || !this.ready || this.waiting.size === 0) { this.lastHeard = now; return; }
+        const quiet = now - this.lastHeard;
+        if (quiet >= Math.max(this.unresponsiveMs, 3 * this.longestQuiet)) {
+          clearInterval(this.watchTimer);
+          this.onEvent("unresponsive", { quietMs: quiet });
+        } else if (quiet >= PING_MS) this.worker.postMessage({ type: "ping" });
+      }, 500);
     }
 
     start() {
@@ -102,6 +139,7 @@
                                bundle: window.ELBO_PY_BUNDLE,
                                dataFigures: window.ELBO.FIGURES.filter((f) => f.data).map((f) => f.key) });
       performance.mark("elbo:worker-start");
+      this.watch();
       this.sendData();
     }
 
@@ -130,10 +168,14 @@
     }
 
     stop() {
+      clearInterval(this.watchTimer);
       if (this.worker) this.worker.terminate();
       this.worker = null;
       this.callable = this.ready = false;
-      for (const { reject } of this.waiting.values()) reject(new Error("Python was restarted"));
+      this.currentStage = null;
+      for (const { reject } of this.waiting.values()) {
+        reject(Object.assign(new Error("Python was restarted"), { restarted: true }));
+      }
       this.waiting.clear();
       this.slots.clear();
     }
@@ -141,6 +183,9 @@
     /* Every message from the worker, dispatched by one table: an answer (it has an id)
      * settles its request; an event (type) goes to the page's handler of that type. */
     receive(msg) {
+      const now = performance.now();
+      if (this.ready && this.waiting.size) this.longestQuiet = Math.max(this.longestQuiet, now - this.lastHeard);
+      this.lastHeard = now;
       if (msg.id !== undefined) return this.settle(msg);
       const handler = this.events[msg.type];
       if (handler) handler.call(this, msg);

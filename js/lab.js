@@ -48,14 +48,17 @@
      *   listen(id, onChange)          a control's changes
      *   refresh(key, opts)            re-run a widget row ({background, after(err, result)})
      *   invalid(id, bad)              mark a control aria-invalid
+     *   fromUrl(id), refuse(id, why)  whether a control's value came from the link; refuse it
      *   setUrl(entries)               put {id: value|null} into the URL (null removes) */
     constructor(bridge, ui, rows) {
       this.bridge = bridge;
       this.ui = ui;
       this.keys = rows.filter((r) => r.lab).map((r) => r.key);
       this.status = null;  // the worker's last status of the run
+      this.linkStep = new URLSearchParams(location.search).get("lab-step");  // replayed once started
+      this.replayTo = null;  // the step a linked run is being trained to
+      this.enabled = false;  // the buttons work: Python is callable
       this.presets = {};
-      this.defaults = this.readSettings();  // the page's defaults = Python's (a test checks)
       this.training = false;
       this.pausing = false;
       this.trainToken = 0;
@@ -78,6 +81,12 @@
     }
 
     bind() {
+      // the sticky bar's height, for the lab figures' scroll margin (css/style.css): it wraps
+      // to two or three lines on a phone
+      const bar = document.querySelector(".lab-bar");
+      const keep = () => document.documentElement.style.setProperty("--lab-bar-h", `${bar.offsetHeight}px`);
+      keep();
+      if ("ResizeObserver" in window) new ResizeObserver(keep).observe(bar);
       $("lab-train").addEventListener("click", () => (this.training ? this.pause() : this.train()));
       $("lab-reset").addEventListener("click", () => this.whenStarted(() => this.reset(this.readSettings())));
       for (const id of Object.values(SETTINGS)) this.ui.listen(id, () => this.settingsChanged());
@@ -102,7 +111,16 @@
       } else this.keys.forEach((k) => this.visible.add(k));
     }
 
+    /* Python stopped or is restarting: no training until it is back (onCallable). */
+    stopped(reason) {
+      this.training = this.pausing = this.loadingBlas = false;
+      this.trainToken += 1;
+      this.error(new Error(reason));
+      this.paint();
+    }
+
     enable(on) {
+      this.enabled = on;
       for (const id of ["lab-train", "lab-reset"]) $(id).disabled = !on;
       document.querySelectorAll("[data-preset]").forEach((b) => { b.disabled = !on; });
     }
@@ -113,7 +131,26 @@
       // these answer, the panel's actions wait for them (see `whenStarted`).
       const presets = this.bridge.lab("presets", {}, true).then((p) => { this.presets = p; }, () => {});
       const first = this.reset(this.readSettings(), { quiet: true, background: true });
-      this.starting = Promise.all([presets, first]).finally(() => { this.starting = null; });
+      this.starting = Promise.all([presets, first]).finally(() => {
+        this.starting = null;
+        this.replayLink();
+      });
+    }
+
+    /* A link made by "Link to this state" carries the run's step (lab-step): its settings are
+     * the run's, and training is deterministic, so training again to that step gives the
+     * same network. Once per page, for the first run. */
+    replayLink() {
+      const text = this.linkStep;
+      this.linkStep = null;
+      if (text === null || !this.status) return;
+      const total = this.status.epochs * this.status.steps_per_epoch;
+      if (!/^\d{1,9}$/.test(text) || Number(text) < 1 || Number(text) > total) {
+        this.note(`This link's training step ${JSON.stringify(text.slice(0, 16))} was not used: it must be ` +
+                  `a whole number from 1 to ${total} for this run. The run starts at step 0.`);
+        return;
+      }
+      this.train({ until: Number(text) });
     }
 
     /* Run `then` now, or, in the order asked, once the first run has started. */
@@ -137,11 +174,20 @@
         if (!opts.quiet) this.note(opts.note || "");
         this.refreshAll();
         return status;
-      }, (err) => { this.error(err); this.paint(); });
+      }, (err) => {
+        const id = err && err.param ? SETTINGS[err.param] : null;
+        if (id && this.ui.fromUrl(id)) {  // a link's setting Python refuses: its default, and a note
+          this.ui.refuse(id, err.message);
+          return this.reset(this.readSettings(), opts);
+        }
+        this.error(err);
+        this.paint();
+      });
     }
 
-    train() {
-      if (this.starting) { this.whenStarted(() => this.train()); return; }
+    train(opts) {
+      opts = opts || {};
+      if (this.starting) { this.whenStarted(() => this.train(opts)); return; }
       if (!this.status) {  // the first run's settings were refused (a bad link, say)
         this.error(new Error("No run to train yet: correct the setting marked in red, then press Reset."));
         return;
@@ -149,9 +195,12 @@
       this.training = true;
       const token = ++this.trainToken;  // a Pause before the answer wins
       this.note("");
+      this.clearError();  // an earlier failure (a download, say) is tried again now
       this.samples = [];
+      this.replayTo = opts.until || null;
+      if (!this.replayTo) this.ui.setUrl({ "lab-step": null });  // the address no longer names a step
       this.paint();
-      this.bridge.lab("train").then((status) => {
+      this.bridge.lab("train", this.replayTo ? { until_step: this.replayTo } : {}).then((status) => {
         this.loadingBlas = false;
         this.accept(status);
         if (token === this.trainToken) this.training = !status.done;
@@ -223,6 +272,12 @@
       } else if (msg.event === "stopped") {
         this.training = false;
         this.accept(msg.status);
+        if (msg.reason === "replayed") {
+          this.replayTo = null;
+          this.note(`This is the linked run, trained again to step ${msg.status.step} (epoch ` +
+                    `${msg.status.epoch}); press Train to go on.`);
+          this.ui.setUrl({ "lab-step": msg.status.step });
+        }
         this.refreshAll();
       } else if (msg.event === "error") {
         this.training = false;
@@ -285,14 +340,16 @@
     urlEntries(settings) {
       const entries = {};
       for (const [name, id] of Object.entries(SETTINGS)) {
-        entries[id] = Number(settings[name]) === Number(this.defaults[name]) ? null : settings[name];
+        entries[id] = settings[name];  // the URL leaves out a value equal to the page's default
       }
+      entries["lab-step"] = null;  // a new run is at step 0
       return entries;
     }
 
     note(text) { $("lab-note").textContent = text; }
 
     error(err) {
+      if (err && err.restarted) return;  // the page's notice says so; the new worker resets the run
       const message = String((err && err.message) || err);
       $("lab-error").textContent = message;
       $("lab-error").hidden = false;
@@ -312,15 +369,22 @@
       const train = $("lab-train");
       train.textContent = this.training ? "Pause" : (s && s.step > 0 && !s.done ? "Resume" : "Train");
       train.setAttribute("aria-pressed", this.training ? "true" : "false");
-      if (s) train.disabled = !this.training && s.done;
+      if (s) train.disabled = !this.enabled || (!this.training && s.done);
       if (!s) return;
       const bar = $("lab-bar");
       const total = s.epochs * s.steps_per_epoch;
       bar.value = total ? s.step / total : 0;
       let line = `Epoch ${s.epoch} of ${s.epochs} · ${plural(s.step, "step")}`;
+      if (this.replayTo && this.training) {  // a linked run: the bar shows the replay's progress
+        bar.value = s.step / this.replayTo;
+        line = `Replaying the linked run: step ${s.step} of ${this.replayTo} (epoch ${s.epoch})`;
+      }
       if (this.loadingBlas) {
-        const secs = ((performance.now() - this.blasStart) / 1000).toFixed(1);
-        line += ` · loading scipy's fast matrix products (once per visit, ${secs} s of about ${BLAS_EXPECT_MS / 1000} s)`;
+        const ms = performance.now() - this.blasStart, secs = (ms / 1000).toFixed(1);
+        // an estimate that has run out says so, rather than "5.1 s of about 3 s"
+        const eta = ms <= BLAS_EXPECT_MS ? `of about ${BLAS_EXPECT_MS / 1000} s`
+          : `taking longer than the usual ${BLAS_EXPECT_MS / 1000} s on this connection`;
+        line += ` · loading scipy's fast matrix products (once per visit, ${secs} s, ${eta})`;
         requestAnimationFrame(() => { if (this.loadingBlas) this.paint(); });
       } else if (this.training && Number.isFinite(this.rate)) {
         const left = (total - s.step) / Math.max(this.rate, 1e-9);

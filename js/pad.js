@@ -186,7 +186,7 @@
       }
       box.setAttribute("aria-invalid", "false");
       if (!this.bridge.callable) {
-        this.say("Python is still loading; try again in a moment.");
+        this.say(ELBO.pythonWait());
         return;
       }
       this.say(`Loading test digit ${n}…`);

@@ -183,6 +183,10 @@
     tools.querySelector('[data-tool="link"]').addEventListener("click", () => {
       const url = pageUrl();
       url.hash = figure.id;
+      // a lab figure's link carries the run's step: the page trains the same run to it again
+      const replay = row.lab ? ui.labReplay() : null;
+      if (replay && replay.step > 0) url.searchParams.set("lab-step", String(replay.step));
+      else url.searchParams.delete("lab-step");
       copy(url.href, tools, "link");
     });
     tools.querySelector('[data-tool="embed"]').addEventListener("click", () => {
@@ -190,7 +194,7 @@
       copy(embedSnippet(row.lab ? "lab" : row.key, ui.controlIds(row)), tools, "embed code");
     });
     tools.querySelector('[data-tool="export"]').addEventListener("click", () => {
-      if (!ui.bridge.callable) { status.textContent = "Python is still loading; try again in a moment."; return; }
+      if (!ui.bridge.callable) { status.textContent = ELBO.pythonWait(); return; }
       status.textContent = "Writing the script…";
       const params = { name: row.key, params: ui.params(row) };
       if (row.lab) params.lab_replay = ui.labReplay();
@@ -202,7 +206,7 @@
     const details = tools.querySelector("details");
     details.addEventListener("toggle", () => {
       if (!details.open || details.dataset.loaded) return;
-      if (!ui.bridge.callable) { details.querySelector("code").textContent = "Python is still loading."; return; }
+      if (!ui.bridge.callable) { details.querySelector("code").textContent = ELBO.pythonWait(); return; }
       ui.bridge.send({ op: "export", name: "source", params: { name: row.key } }).then((result) => {
         details.dataset.loaded = "1";
         details.querySelector("code").textContent = `# ${result.path}\n\n${result.source}`;

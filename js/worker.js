@@ -13,14 +13,16 @@
  * py/elbo_lab/door.py: the worker hands each to elbo_lab.door.handle, the one door
  * into Python, through HANDLERS below. Four ops need the worker too:
  *   "lab"       "train" loads scipy's BLAS on first use and starts the training
- *               loop; "pause" and "reset" stop it (then Python answers)
+ *               loop (params {until_step}: a linked run, trained to that step, then
+ *               stopped); "pause" and "reset" stop it (then Python answers)
  *   "plotting"  "start" loads matplotlib (the stage "plotting"), then posts
  *               {type: "ready"}; the page sends it after its first calls
  *   "theme"     remembered, so an exported script draws in the reader's colours
  *   "blas"      worker only: load scipy's BLAS (as the first Train does) and multiply
  *               with it from then on; the drawing pad asks for it on first use
  *
- * Other messages (page -> worker): {type: "init", base, packages, bundle,
+ * Other messages (page -> worker): {type: "ping"}, answered {type: "pong"} between units
+ * of work (the page's heartbeat while it waits for answers); {type: "init", base, packages, bundle,
  * dataFigures}: load Pyodide's core from `base` (pinned by PYODIDE_SRI) and its
  * packages from `packages`, unpack our sources. {type: "data", bundle}: the
  * stored digits and weights (js/py-data.js), unpacked beside the sources once
@@ -32,6 +34,7 @@
  *                                         numpy, code (requests are served from
  *                                         here on), plotting
  *   {type: "ready"} (figures can be drawn) | {type: "fatal", stage, message}
+ *   {type: "pending", files}              the downloads in flight (file names)
  *   {type: "lab", event, ...}             "blas" (state start|done, ms), "progress"
  *                                         (status), "stopped" (status, reason), "error"
  *
@@ -55,12 +58,16 @@ function elboWorkerMain() {
   const CHUNK_MS = 15;  // one training chunk while nothing else waits
   const SHARE_MAX_MS = 40;  // during a drag, the longest chunk: the most a call waits for training
   let pyodide = null;
+  // for the soak test and bench: the wasm heap's size, which grows and never shrinks
+  self.elboMemory = () => ({ wasmBytes: pyodide ? pyodide._module.HEAP8.buffer.byteLength : 0 });
   let door = null;  // elbo_lab.door.handle: the one door into Python
   let open = false;  // calls are served once our code is imported
   const interactive = [];  // the reader's calls, first come first served
   const background = [];  // the lab's figure refreshes: after the reader's calls
   let training = false;
   let wantTraining = false;  // Train pressed and not since paused or reset
+  let untilStep = null;  // a linked run is replayed to this step, then stops ("replayed")
+  let lastStep = 0;  // the run's step at the last chunk
   let blas = null;  // the promise of scipy's BLAS (loaded on the first Train)
   const SRC = "/home/pyodide/elbo_src";  // our package's files, in Pyodide's filesystem
   let codeIn = false;  // the sources are unpacked
@@ -94,6 +101,48 @@ function elboWorkerMain() {
     }
     if (interactive.length || background.length || training) schedule();
   };
+
+  /* Pyodide's loadPackage resolves even when a file fails (it reports through errorCallback,
+   * and the import fails later with a long traceback). So the failures are collected and
+   * raised here, naming the files and why (an HTTP status, an integrity mismatch). */
+  async function loadPackage(name) {
+    const problems = [];
+    await pyodide.loadPackage(name, { messageCallback: () => {}, errorCallback: (m) => problems.push(String(m)) });
+    if (!problems.length) return;
+    const files = await unreachableFiles(name);
+    const said = files.length ? files.join("; ") : problems.join(" ").replace(/\s+/g, " ").slice(0, 300);
+    throw new Error(`could not load the package ${name} (${said}). Check the connection (or the ` +
+                    "site's copy of Pyodide), then try again.");
+  }
+
+  /* After a failed load: the files of package `name` and its dependencies (from the pinned
+   * lock file) that do not download, each with its HTTP status or network error. */
+  async function unreachableFiles(name) {
+    try {
+      const lock = await (await plainFetch(where.core + "pyodide-lock.json")).json();
+      const wanted = new Set();
+      const visit = (n) => {
+        const entry = lock.packages[n.toLowerCase()];
+        if (!entry || wanted.has(entry.name)) return;
+        wanted.add(entry.name);
+        (entry.depends || []).forEach(visit);
+      };
+      visit(name);
+      const out = [];
+      for (const n of wanted) {
+        const file = lock.packages[n.toLowerCase()].file_name;
+        try {
+          const answer = await plainFetch(new URL(file, where.packages).href, { method: "HEAD", cache: "no-store" });
+          if (!answer.ok) out.push(`${file}: HTTP ${answer.status}`);
+        } catch (err) {
+          out.push(`${file}: ${(err && err.message) || err}`);
+        }
+      }
+      return out;
+    } catch (_) {
+      return [];
+    }
+  }
 
   async function stage(name, fn) {
     const t0 = performance.now();
@@ -129,6 +178,26 @@ function elboWorkerMain() {
 
   /* Fetch a core file with its integrity. The browser refuses a body that does not
    * match; a second plain request tells that apart from an unreachable server. */
+  /* Every download in flight, so that the page can name the file a slow stage waits for:
+   * {type: "pending", files: [file names]} whenever the set changes. */
+  const inFlight = new Map();  // url -> requests in flight
+  const rawFetch = self.fetch.bind(self);
+  const postPending = () => post({ type: "pending",
+                                   files: [...inFlight.keys()].map((url) => url.split("?")[0].split("/").pop()) });
+  self.fetch = (input, init) => {
+    const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+    inFlight.set(url, (inFlight.get(url) || 0) + 1);
+    postPending();
+    const settled = () => {
+      const left = inFlight.get(url) - 1;
+      if (left > 0) inFlight.set(url, left);
+      else inFlight.delete(url);
+      postPending();
+    };
+    const answer = rawFetch(input, init);
+    answer.then(settled, settled);
+    return answer;
+  };
   const plainFetch = self.fetch.bind(self);  // before pinPyodideFetches wraps it
   async function fetchPinned(base, name, init) {
     const url = base + name;
@@ -182,7 +251,10 @@ function elboWorkerMain() {
     return failed;
   }
 
+  const where = { core: "", packages: "" };  // the folders Pyodide's core and packages come from
   async function init(base, packages, bundle) {
+    where.core = base;
+    where.packages = packages;
     await stage("core", async () => {
       const failed = pinPyodideFetches(base);
       // both at once; a failure is reported for the first file in this order
@@ -197,7 +269,7 @@ function elboWorkerMain() {
         failed]);
     });
     await stage("numpy", async () => {
-      await pyodide.loadPackage("numpy", { messageCallback: () => {} });  // loaded: at once
+      await loadPackage("numpy");  // loaded with the core: at once (else fetched again here)
       load("numpy");  // the import is most of this stage's time
     });
     await stage("code", async () => {
@@ -252,7 +324,7 @@ function elboWorkerMain() {
       plottingStarted = true;
       stage("plotting", async () => {
         // requests are served between this load's awaits; figures are drawn once it is done
-        await pyodide.loadPackage("matplotlib", { messageCallback: () => {} });
+        await loadPackage("matplotlib");
         load("elbo_lab.plotting.agg");  // installs the drawing backend
         const status = ask("plotting", "status", {});
         if (!status.enabled) throw new Error("matplotlib loaded, but no drawing backend was installed");
@@ -308,12 +380,12 @@ function elboWorkerMain() {
     if (!blas) {
       const t0 = performance.now();
       post({ type: "lab", event: "blas", state: "start" });
-      blas = pyodide.loadPackage("scipy", { messageCallback: () => {} }).then(() => {
+      blas = loadPackage("scipy").then(() => {
         load("elbo_lab.fastblas");
         ask("lab", "matmul", { backend: "blas" });
         post({ type: "lab", event: "blas", state: "done", ms: performance.now() - t0 });
-      }, (err) => {
-        blas = null;  // a later Train (or stroke) tries again
+      }).catch((err) => {
+        blas = null;  // any failure, the download's or the import's: a later Train (or stroke) tries again
         throw err;
       });
     }
@@ -322,17 +394,22 @@ function elboWorkerMain() {
 
   function trainChunk(ms) {
     let status;
+    const params = { ms: ms };
+    if (untilStep !== null) params.max_steps = Math.max(1, untilStep - lastStep);
     try {
-      status = ask("lab", "advance", { ms: ms });
+      status = ask("lab", "advance", params);
     } catch (err) {
       training = false;
       post({ type: "lab", event: "error", message: String((err && err.message) || err) });
       return;
     }
+    lastStep = status.step;
     post({ type: "lab", event: "progress", status: status });
-    if (status.done) {
+    const replayed = untilStep !== null && status.step >= untilStep;
+    if (status.done || replayed) {
       training = false;
-      post({ type: "lab", event: "stopped", reason: "done", status: status });
+      untilStep = null;
+      post({ type: "lab", event: "stopped", reason: status.done ? "done" : "replayed", status: status });
     }
   }
 
@@ -341,9 +418,13 @@ function elboWorkerMain() {
       answer(msg.id, () => ask("lab", msg.name, msg.params));
       return;
     }
+    const until = msg.params && msg.params.until_step;  // a linked run: train to that step
+    untilStep = Number.isInteger(until) && until > 0 ? until : null;
     loadBlas().then(() => {
       answer(msg.id, () => {
         const status = ask("lab", "status", {});
+        lastStep = status.step;
+        if (untilStep !== null && status.step >= untilStep) untilStep = null;  // there already
         training = wantTraining && !status.done;  // unless paused while scipy loaded
         return status;
       });
@@ -381,6 +462,10 @@ function elboWorkerMain() {
 
   self.onmessage = async (event) => {
     const msg = event.data;
+    if (msg.type === "ping") {  // the page's heartbeat: answered between units of work
+      post({ type: "pong" });
+      return;
+    }
     if (msg.type === "data") {
       dataBundle = msg.bundle;
       unpackData();
@@ -397,7 +482,10 @@ function elboWorkerMain() {
     }
     // pause and reset overtake queued work: they are what the reader waits for
     if (msg.op === "lab" && msg.name === "train") wantTraining = true;
-    if (msg.op === "lab" && (msg.name === "pause" || msg.name === "reset")) training = wantTraining = false;
+    if (msg.op === "lab" && (msg.name === "pause" || msg.name === "reset")) {
+      training = wantTraining = false;
+      untilStep = null;
+    }
     if (msg.op === "figure" && !msg.background && msg.key !== undefined) {
       // the reader's request for a figure replaces its queued (or held) background request
       for (const queue of [background, held]) {

@@ -10,8 +10,12 @@ its figure module (``py/elbo_lab/widgets/<name>.py``) or the lab's
 
 and writes ``js/figures.js``, the page's table of figures and their controls. A
 control shared by several figures (the KL figures' μ and σ) is written once, in
-the block of the first figure that has it. A test fails while either file is
-stale: rerun this script.
+the block of the first figure that has it.
+
+It also writes each figure's numbers at its defaults into the page: the text of every
+``<output data-show>`` inside the figure, formatted as js/app.js formats it, and the
+figure's summary. So the page reads right before Python has loaded (and without it),
+as its static images do. A test fails while either file is stale: rerun this script.
 
 Usage: python3 scripts/build_page.py [--check]
 """
@@ -130,6 +134,60 @@ def render_page(text):
     return text
 
 
+def shown(value, attrs):
+    """A value as js/app.js shows it in an <output> with these attributes (data-digits:
+    a number of decimals, "int", or "e"; data-true / data-false for booleans)."""
+    digits = re.search(r'data-digits="([^"]*)"', attrs)
+    digits = digits.group(1) if digits else ""
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        word = re.search(rf'data-{str(value).lower()}="([^"]*)"', attrs)
+        return html.unescape(word.group(1)) if word else ("yes" if value else "no")
+    if isinstance(value, (int, float)):
+        if digits == "e":
+            if value == 0:
+                return "0"
+            text = re.sub(r"e([+-])0*(\d)", r"e\1\2", f"{value:.1e}")
+            return "−" + text[1:] if text.startswith("-") else text
+        if digits != "int":
+            return re.sub(r"^-(0\.0*)$", r"\1", f"{value:.{int(digits or 3)}f}")
+        return str(int(value)) if float(value).is_integer() else repr(float(value))
+    return str(value)
+
+
+def figure_pattern(name):
+    """A figure's element in index.html, from its start to the end of its summary (its last part)."""
+    return (rf'<(?:figure|div)\b[^>]*\bid="fig-{name}"[^>]*>.*?'
+            r'class="widget-summary" aria-live="polite">.*?</(?:figcaption|p)>')
+
+
+def render_numbers(text):
+    """index.html with each figure's outputs and summary at its defaults (numbers only: the
+    figures are computed without drawing; the lab's at a fresh default run, epoch 0)."""
+    session.reset()
+    for name in widgets.FIGURES:
+        found = re.search(figure_pattern(name), text, re.S)
+        if not found:
+            continue
+        out = widgets.run(name)
+        values = out["values"]
+
+        def output(match, values=values, name=name):
+            attrs, key = match.group(1), re.search(r'data-show="([^"]+)"', match.group(1)).group(1)
+            if key not in values:
+                raise SystemExit(f"fig-{name} shows {key!r}, which the figure does not compute")
+            return f"<output{attrs}>{html.escape(shown(values[key], attrs), quote=False)}</output>"
+
+        block = re.sub(r'<output((?:\s[^>]*)?\sdata-show="[^"]+"[^>]*)>.*?</output>', output,
+                       found.group(0), flags=re.S)
+        block = re.sub(r'(<(figcaption|p) class="widget-summary" aria-live="polite">).*?(</\2>)',
+                       lambda m, out=out: m.group(1) + html.escape(out["summary"] or "", quote=False) + m.group(3),
+                       block, flags=re.S)
+        text = text[:found.start()] + block + text[found.end():]
+    return text
+
+
 def kind(p):
     return "counter" if isinstance(p, Seed) else p.kind
 
@@ -159,7 +217,7 @@ def main(argv=None):
     ap.add_argument("--check", action="store_true", help="exit 1 if a file is stale")
     args = ap.parse_args(argv)
     stale = []
-    for path, new in ((PAGE, render_page(PAGE.read_text(encoding="utf-8"))),
+    for path, new in ((PAGE, render_numbers(render_page(PAGE.read_text(encoding="utf-8")))),
                       (TABLE, render_table())):
         old = path.read_text(encoding="utf-8") if path.exists() else ""
         if new == old:

@@ -17,6 +17,7 @@ Messages say what to change, in one vocabulary:
 """
 
 import math
+import reprlib
 
 import numpy as np
 
@@ -42,14 +43,21 @@ class ParamError(ValueError):
         self.param = param
 
 
+_BRIEF = reprlib.Repr()
+_BRIEF.maxlevel, _BRIEF.maxstring, _BRIEF.maxlong, _BRIEF.maxother = 2, 40, 24, 40
+_BRIEF.maxlist = _BRIEF.maxtuple = _BRIEF.maxdict = 4
+
+
 def show(value):
-    """A number as a reader would write it: 7 not 7.0, 1e-05 not 0.00001000."""
+    """A number as a reader would write it: 7 not 7.0, 1e-05 not 0.00001000. Anything else
+    as a short repr (long strings, huge ints and deep lists cut with "..."), so that no
+    message echoes a whole value back."""
     if isinstance(value, float) and math.isfinite(value) and value == int(value) \
             and abs(value) < 1e15:
         return str(int(value))
     if isinstance(value, float):
         return f"{value:g}"
-    return repr(value)
+    return _BRIEF.repr(value)
 
 
 def number(name, value):
@@ -58,8 +66,10 @@ def number(name, value):
         raise ParamError(name, f"{name} must be a number, not {value!r}")
     try:
         return float(value)
+    except OverflowError:  # an int beyond the floats
+        raise ParamError(name, f"{name} must be a finite number, got {show(value)}") from None
     except (TypeError, ValueError):
-        raise ParamError(name, f"{name} must be a number, got {value!r}") from None
+        raise ParamError(name, f"{name} must be a number, got {show(value)}") from None
 
 
 def finite(name, value):
@@ -106,8 +116,8 @@ def whole(name, value, lo, hi=None):
         raise ParamError(name, message)
     try:
         number_ = float(value)
-    except (TypeError, ValueError):
-        raise ParamError(name, f"{message}, got {value!r}") from None
+    except (TypeError, ValueError, OverflowError):
+        raise ParamError(name, f"{message}, got {show(value)}") from None
     if (not math.isfinite(number_) or number_ != math.floor(number_) or number_ < lo
             or (hi is not None and number_ > hi)):
         raise ParamError(name, f"{message}, got {show(number_)}")
@@ -125,7 +135,7 @@ def choice(name, value, options):
     if numeric and not isinstance(value, (bool, np.bool_)):
         try:
             as_number = float(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             as_number = None
         if as_number is not None:
             for option in options:
@@ -134,14 +144,14 @@ def choice(name, value, options):
             raise ParamError(name, f"{name} must be one of {allowed}, got {show(as_number)}")
     elif not numeric and isinstance(value, str) and value in options:
         return value
-    raise ParamError(name, f"{name} must be one of {allowed}, got {value!r}")
+    raise ParamError(name, f"{name} must be one of {allowed}, got {show(value)}")
 
 
 def generator(value, name="rng"):
     """A ``numpy.random.Generator``, else ParamError."""
     if not isinstance(value, np.random.Generator):
         raise ParamError(name, f"{name} must be a numpy Generator, e.g. "
-                               f"np.random.default_rng(0), got {value!r}")
+                               f"np.random.default_rng(0), got {show(value)}")
     return value
 
 

@@ -127,11 +127,11 @@ class Digits(Param):
         name = self.name
         if not isinstance(value, str):
             raise checks.ParamError(name, f"{name} must be a string of digits such as "
-                                          f"\"0123456789\", got {value!r}")
+                                          f"\"0123456789\", got {checks.show(value)}")
         bad = sorted({c for c in value if c not in "0123456789"})
         if bad:
             raise checks.ParamError(name, f"{name} must contain only the digits 0-9, "
-                                          f"got {''.join(bad)!r}")
+                                          f"got {checks.show(''.join(bad))}")
         if not value:
             raise checks.ParamError(name, "choose at least one class")
         return "".join(sorted(set(value)))

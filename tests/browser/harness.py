@@ -247,10 +247,7 @@ def katex_version():
 
 
 def default_mounts():
-    """CDN paths -> local copies: Pyodide from the mirror, KaTeX from npm."""
-    katex = ROOT / "node_modules" / "katex" / "dist"
-    if not katex.is_dir():
-        raise RuntimeError("node_modules/katex is missing: run `npm ci` (scripts/test does)")
+    """CDN paths -> local copies: Pyodide's core and packages from the mirror. (KaTeX is
+    served with the page, from vendor/katex.)"""
     mirror = mirror_dir()
-    return {PYODIDE_NPM_PREFIX: npm_core_dir(mirror), PYODIDE_PREFIX: mirror,
-            f"/npm/katex@{katex_version()}/dist/": katex}
+    return {PYODIDE_NPM_PREFIX: npm_core_dir(mirror), PYODIDE_PREFIX: mirror}

@@ -39,7 +39,11 @@ def article(request, browser, site):
 
 
 def page_format(value, digits):
-    """The page's formatting of a value (app.js): toFixed(digits), or as is for "int"."""
+    """The page's formatting of a value (app.js): toFixed(digits), as is for "int", and one
+    significant decimal in exponent form for "e" (round-off sizes)."""
+    if digits == "e" and isinstance(value, float):
+        text = re.sub(r"e([+-])0*(\d)", r"e\1\2", f"{value:.1e}")
+        return "0" if value == 0 else text.replace("-", "−", 1 if value < 0 else 0)
     if digits == "int" or not isinstance(value, float):
         return str(value)
     text = f"{value:.{int(digits)}f}"
@@ -80,12 +84,14 @@ def test_posterior_splits_into_two_modes(article):
     set_range(page, "post-x", 3.5)
     set_range(page, "post-s", 0.4)
     values = expect_values(page, "posterior", {"x": 3.5, "s": 0.4},
-                           {"log_evidence": "post-logpx", "n_modes": "post-modes", "mode": "post-mode"})
+                           {"log_evidence": "post-logpx", "n_modes": "post-modes", "modes_at": "post-mode"})
     assert values["log_evidence"] == pytest.approx(toy.log_evidence(3.5, s=0.4), abs=1e-9)
     expect(page.locator("#post-modes")).to_have_text("2")
+    expect(page.locator("#post-mode")).to_have_text(f"±{values['mode']:.2f}")
     assert canvas_digest(page, "posterior-plot") != before
     set_range(page, "post-x", -0.5)  # below s^2/2: one mode at 0
     expect(page.locator("#post-modes")).to_have_text("1")
+    expect(page.locator("#post-mode")).to_have_text("0")  # not "positive mode at 0.00"
 
 
 def test_kl_monte_carlo_follows_the_shared_sliders(article):
@@ -112,7 +118,7 @@ def test_reparameterisation_beats_the_score_function(article):
     set_range(page, "rep-mu", -0.5)
     set_range(page, "rep-n", 32)
     expect(page.locator("#rep-exact")).to_have_text("-1.000")  # d/dmu E[z^2] = 2 mu
-    values = expect_values(page, "reparam", {"mu": -0.5, "sigma": 1.0, "n": 32, "seed": 0},
+    values = expect_values(page, "reparam", {"mu": -0.5, "sigma": 2.0, "n": 32, "seed": 0},
                            {"rep_sd_dmu": "rep-sd", "sf_sd_dmu": "sf-sd",
                             "variance_ratio_dmu": "rep-ratio"})
     assert values["sf_sd_dmu"] > values["rep_sd_dmu"]

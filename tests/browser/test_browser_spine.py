@@ -77,7 +77,8 @@ def test_invalid_input_shows_python_error_and_keeps_state(live):
 
     set_value(page, "σ value", -1)
     alert = page.locator("#fig-kl").get_by_role("alert")
-    expect(alert).to_have_text("sigma must be greater than 0 (it is a standard deviation)")
+    expect(alert).to_have_text("sigma must be between 0.001 and 100 (a standard deviation, "
+                               "drawable on the plot), got -1")
     expect(kl_figure(page).get_by_label("σ value", exact=True)).to_have_attribute("aria-invalid", "true")
     expect(page.get_by_test_id("kl-value")).to_have_text("1.125")  # last good value kept
     assert canvas_digest(page, "kl-plot") == drawn  # and the last good figure

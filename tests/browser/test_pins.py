@@ -1,38 +1,45 @@
-"""The page's pins of what it loads from the CDN match the files the browser tests serve:
-KaTeX from node_modules (npm ci) and Pyodide's core from the verified mirror
+"""The page's pins match the files the browser tests serve: the vendored KaTeX is
+node_modules' copy (npm ci), and Pyodide's core is the verified mirror's
 (scripts/build_mirror.py). No browser is started; these need the mirror and
 node_modules, which the unit tests do without."""
 
 import base64
 import hashlib
+import json
 import re
+import sys
 
 import pytest
 
 import harness
 from harness import ROOT
 
+sys.path.insert(0, str(ROOT / "scripts"))  # vendor_katex
+
 pytestmark = pytest.mark.browser  # needs what the browser tests need: the mirror, node_modules
 
 
-def test_katex_version_is_the_tested_one():
-    """The page loads KaTeX from a pinned CDN URL; the tests serve the npm copy of that version."""
-    page = (ROOT / "index.html").read_text()
-    versions = set(re.findall(r"cdn\.jsdelivr\.net/npm/katex@([\d.]+)/", page))
-    assert versions == {harness.katex_version()}
+def test_the_vendored_katex_is_the_pinned_npm_package_unchanged():
+    """The page typesets with vendor/katex, a copy of the npm package package.json pins
+    (scripts/vendor_katex.py): every file byte for byte, every font its stylesheet lists
+    first present, and the page loads nothing of KaTeX's from elsewhere."""
+    import vendor_katex
 
-
-def test_cdn_files_carry_the_integrity_of_the_tested_files():
-    """Every script and stylesheet from the CDN is pinned by Subresource Integrity to the
-    bytes of the npm package the tests serve (jsDelivr serves npm files unchanged)."""
+    npm = json.loads((ROOT / "node_modules" / "katex" / "package.json").read_text())
+    assert npm["version"] == harness.katex_version()
+    pairs = vendor_katex.files()
+    for source, target in pairs:
+        assert target.read_bytes() == source.read_bytes(), target
+    kept = {target for _, target in pairs}
+    assert {p for p in vendor_katex.TARGET.rglob("*") if p.is_file()} == kept  # nothing else
+    css = (vendor_katex.TARGET / "katex.min.css").read_text()
+    for font in re.findall(r"url\((fonts/[^)]+\.woff2)\)", css):
+        assert (vendor_katex.TARGET / font).is_file(), font
     page = (ROOT / "index.html").read_text()
-    tags = re.findall(r'<(?:script|link)\b[^>]*https://cdn\.jsdelivr\.net/npm/katex@[^>]*>', page)
-    assert len(tags) == 3
-    for tag in tags:
-        path = re.search(r'katex@[\d.]+/(dist/[^"]+)"', tag).group(1)
-        digest = hashlib.sha384((ROOT / "node_modules" / "katex" / path).read_bytes()).digest()
-        assert f'integrity="sha384-{base64.b64encode(digest).decode()}"' in tag, path
-        assert 'crossorigin="anonymous"' in tag
+    assert "katex@" not in page and "cdn.jsdelivr.net/npm/katex" not in page
+    for path in ("vendor/katex/katex.min.css", "vendor/katex/katex.min.js",
+                 "vendor/katex/contrib/auto-render.min.js", "vendor/katex/LICENSE"):
+        assert f'"{path}"' in page, path
 
 
 def test_pyodide_core_is_pinned_to_the_npm_package():

@@ -136,7 +136,8 @@ def test_an_unknown_parameter_is_named(name):
 
 
 @pytest.mark.parametrize("params, message", [
-    ({"mu": 0, "sigma": -1}, "sigma must be greater than 0 (it is a standard deviation)"),
+    ({"mu": 0, "sigma": -1}, "sigma must be between 0.001 and 100 (a standard deviation, drawable"),
+    ({"mu": 1e200, "sigma": 1}, "mu must be between -100 and 100, got 1e+200"),
     ({"mu": float("nan"), "sigma": 1}, "mu must be a finite number"),
     ({"mu": "x", "sigma": 1}, "mu must be a number, got 'x'"),
     ({"mu": True, "sigma": 1}, "mu must be a number, not True"),
@@ -165,7 +166,7 @@ def test_the_door_names_an_unknown_figure():
     ("kl_mc", {"n": True}, "n must be a whole number from 1 to 10000"),
     ("kl_mc", {"seed": -1}, "seed must be a whole number from 0 to"),
     ("kl_mc", {"seed": "a"}, "seed must be a whole number from 0 to"),
-    ("kl_mc", {"sigma": 0}, "sigma must be greater than 0"),
+    ("kl_mc", {"sigma": 0}, "sigma must be between 0.001 and 100"),
     ("kl_mc", {"mu": float("inf")}, "mu must be a finite number"),
     ("reparam", {"mu": 2.5}, "mu must be between -2 and 2, got 2.5"),
     ("reparam", {"sigma": 0.0}, "sigma must be between 0.1 and 2, got 0"),

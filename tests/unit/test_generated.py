@@ -207,7 +207,29 @@ def test_content_security_policy_allows_only_what_the_page_needs():
     assert directives["default-src"] == "'none'"
     assert "'unsafe-eval'" not in policy and "*" not in policy.replace("https://", "")
     assert directives["worker-src"] == "data:"  # the worker is a data: URL module
-    # the CDN, and blob: for Pyodide's modules, imported from their integrity-checked text
-    assert set(directives["script-src"].split()) == {
-        "'self'", "https://cdn.jsdelivr.net", "blob:", "'wasm-unsafe-eval'"}
+    # no CDN for scripts (KaTeX is vendored); blob: for Pyodide's modules, which the worker
+    # imports from their integrity-checked text (a data: URL worker has the page's policy, so
+    # the page's script-src must allow them)
+    assert set(directives["script-src"].split()) == {"'self'", "blob:", "'wasm-unsafe-eval'"}
+    assert directives["style-src"] == "'self'"  # no inline styles: KaTeX sets styles by the DOM
+    assert directives["font-src"] == "'self'"
+    assert set(directives["connect-src"].split()) == {"'self'", "https://cdn.jsdelivr.net"}  # Pyodide
     assert not re.search(r"<script(?![^>]*\bsrc=)", page), "an inline script would be blocked"
+
+
+def test_every_figures_numbers_are_in_the_page_before_python():
+    """Each figure's outputs hold its values at the defaults (build_page.py writes them), so the
+    page reads right before Python loads: no "–" where the figure computes a number."""
+    import html as html_
+
+    text = (ROOT / "index.html").read_text(encoding="utf-8")
+    page = load_script("build_page")
+    session.reset()
+    for name in widgets.FIGURES:
+        block = re.search(page.figure_pattern(name), text, re.S).group(0)
+        values = widgets.run(name)["values"]
+        shown = re.findall(r'<output((?:\s[^>]*)?\sdata-show="([^"]+)"[^>]*)>(.*?)</output>', block, re.S)
+        for attrs, key, inner in shown:
+            expected = page.shown(values[key], attrs)
+            assert html_.unescape(inner) == expected, (name, key, inner, expected)
+            assert values[key] is None or inner != "–", (name, key)

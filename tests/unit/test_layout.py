@@ -90,3 +90,46 @@ def test_a_kept_layer_gives_the_figure_drawn_afresh(light_afterwards, call):
         _forget(call)
         fresh = widgets.run(call, **params)["image"]["rgba"]
         assert bytes(image) == bytes(fresh), (call, params)
+
+
+def test_live_axes_frames_are_the_full_draw():
+    """lab_posterior redraws only its plane over a kept layer of the digit panels
+    (``agg.LiveAxes``). Each frame must be the pixels of a plain matplotlib draw of the
+    whole figure, but for the legend, laid on as a stamp (a rounding of at most 2 levels
+    per channel, inside the legend)."""
+    import numpy as np
+
+
+    _forget("lab_posterior")
+    session.advance(ms=1500.0)
+    for digit in (0, 5, 11):  # a new plane each time, over the layer kept at the first
+        frame = widgets.run("lab_posterior", digit=digit)["image"]
+        view = plotting.view("lab_posterior")
+        frame = np.frombuffer(frame["rgba"], np.uint8).reshape(frame["height"], frame["width"], 4)
+        for artist in view.live + view.overlay:
+            artist.set_animated(False)
+        try:
+            view.fig.canvas.draw()
+            plain = np.asarray(view.fig.canvas.buffer_rgba()).astype(int)
+            legend = view.overlay[0].get_window_extent()
+        finally:
+            for artist in view.live + view.overlay:
+                artist.set_animated(True)
+        diff = np.abs(plain - frame).max(axis=2)
+        height = frame.shape[0]
+        rows, cols = np.nonzero(diff)
+        inside = ((cols >= legend.x0 - 1) & (cols <= legend.x1 + 1)
+                  & (height - rows >= legend.y0 - 1) & (height - rows <= legend.y1 + 1))
+        assert inside.all(), f"digit {digit}: pixels differ outside the legend"
+        assert diff.max() <= 2, f"digit {digit}: the legend's stamp is {diff.max()} levels off"
+
+
+def test_live_axes_refuse_overlapping_axes():
+    import elbo_lab.plotting.agg as agg
+
+    fig = agg.new_figure(320, 200)
+    a = fig.add_axes((0.1, 0.1, 0.5, 0.8))
+    b = fig.add_axes((0.4, 0.1, 0.5, 0.8))
+    with pytest.raises(ValueError, match="overlap"):
+        agg.LiveAxes(fig, b, []).render()
+    assert a in fig.axes

@@ -357,6 +357,8 @@ def jensen_monte_carlo(x, mu, sigma, n, rng, s=DEFAULT_S):
     - ``log_mean_ratio_se``: its delta-method standard error, std(e^r)/mean(e^r)/sqrt(n),
     - ``mean_log_ratio``: the mean of r_i (an unbiased estimate of the ELBO),
     - ``mean_log_ratio_se``: its standard error, std(r)/sqrt(n),
+    - ``ess``: the weights' effective sample size (sum e^r)^2 / sum e^2r, from 1 to n: how
+      many draws carry the importance estimate (few when q misses the posterior's mass),
     - ``n``: the number of draws.
 
     The standard errors are NaN when n = 1 (one draw has no spread).
@@ -372,10 +374,13 @@ def jensen_monte_carlo(x, mu, sigma, n, rng, s=DEFAULT_S):
     mlr_se = float(np.std(r, ddof=1) / math.sqrt(n)) if n > 1 else math.nan
     if n == 1:
         lme_se = math.nan
+    w = np.exp(r - r.max())
+    ess = float(w.sum() ** 2 / (w * w).sum())
     return {
         "log_mean_ratio": float(lme),
         "log_mean_ratio_se": float(lme_se),
         "mean_log_ratio": float(np.mean(r)),
         "mean_log_ratio_se": mlr_se,
+        "ess": ess,
         "n": n,
     }

@@ -36,6 +36,23 @@ DOTS = 150  # at most this many of the draws are drawn as dots
 DEPTHS = (5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0)  # nats shown below the top
 
 
+def mc_note(mc, log_px):
+    """A warning for step 2 when its estimate cannot be trusted, else "": when it lies more
+    than 3 standard errors from the exact log p(x) (its ± then understates its error), or
+    when the weights' effective sample size is a tenth of the draws or less (fragile)."""
+    off, se = log_px - mc["log_mean_ratio"], mc["log_mean_ratio_se"]
+    share = f"the weights' effective sample size is {mc['ess']:.0f} of {mc['n']:,} draws"
+    if abs(off) > 3.0 * se:
+        return (f"Not to be trusted here: the estimate is {abs(off):.2f} nats "
+                f"{'below' if off > 0 else 'above'} the exact value, far more than its ± "
+                f"{se:.2f} says, because q puts few draws where the posterior has its mass "
+                f"({share}).")
+    if mc["ess"] <= 0.1 * mc["n"]:
+        return (f"Fragile here: q and the posterior overlap little ({share}), so redrawn "
+                "samples can give quite different estimates.")
+    return ""
+
+
 def compute(x, mu, sigma, s, n, seed):
     terms = toy.elbo_terms(x, mu, sigma, s=s)
     kl_post = toy.kl_to_posterior(x, mu, sigma, s=s)
@@ -51,6 +68,8 @@ def compute(x, mu, sigma, s, n, seed):
         "kl_prior": terms["kl_prior"],
         "kl_posterior": kl_post,
         "identity_residual": terms["log_evidence"] - (terms["elbo"] + kl_post),
+        "log_mean_ratio_mc_ess": mc["ess"],
+        "log_mean_ratio_mc_note": mc_note(mc, terms["log_evidence"]),
     }
     # the draws again (the same generator state) for the figure's dots
     z_draws = mu + sigma * np.random.default_rng(seed).standard_normal(min(n, DOTS))

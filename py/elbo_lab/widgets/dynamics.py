@@ -37,7 +37,7 @@ def compute(run):
     h = pretrained.histories()[run]
     recon, kl = float(h["test_recon"][-1]), float(h["test_kl"][-1])
     epochs = int(h["epoch"][-1])
-    summary = (f"Run {run.replace('_', ' ')}: after {epochs} epochs the test reconstruction "
+    summary = (f"The run with {RUN_TITLES[run]}: after {epochs} epochs the test reconstruction "
                f"term is {recon:.2f} nats and the KL {kl:.2f} nats, a negative ELBO of "
                f"{recon + kl:.2f} nats per digit.")
     values = {"final_recon": recon, "final_kl": kl, "final_neg_elbo": recon + kl,

@@ -12,9 +12,11 @@ from ..plotting.ranges import band, nice_top
 from ..plotting.theme import THEME
 
 PARAMS = (
-    Real("mu", 1.0, "μ, the mean of <i>q</i>", "kl-mu", slider=(-3.0, 3.0), short="μ"),
-    Real("sigma", 0.6, "σ, the standard deviation of <i>q</i>", "kl-sigma", lo=0.0, lo_open=True,
-         why=" (it is a standard deviation)", slider=(0.1, 3.0), short="σ"),
+    # bounded so that every number the figures show is finite (the KL grows as mu^2 + sigma^2)
+    Real("mu", 1.0, "μ, the mean of <i>q</i>", "kl-mu", lo=-100.0, hi=100.0, slider=(-3.0, 3.0),
+         short="μ"),
+    Real("sigma", 0.6, "σ, the standard deviation of <i>q</i>", "kl-sigma", lo=0.001, hi=100.0,
+         why=" (a standard deviation, drawable on the plot)", slider=(0.1, 3.0), short="σ"),
 )
 
 Z = np.linspace(-6.0, 6.0, 601)

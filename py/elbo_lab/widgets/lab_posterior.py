@@ -9,7 +9,6 @@ log_px_grid - elbo), "q_mu1", "q_mu2", "q_sd1", "q_sd2"; also "elbo_error" and
 """
 
 import math
-from types import SimpleNamespace
 
 import numpy as np
 
@@ -77,12 +76,14 @@ def build(agg):
     centre, = plane.plot([0], [0], "+", color=THEME["q"], ms=9, mew=1.5, zorder=3)
     handles = [agg.Patch(color=agg.to_rgba(THEME["posterior"], 0.45), label="true p(z | x)"),
                ellipses[0], ellipses[1]]
-    agg.legend(plane, loc="lower left", handles=handles,
-               labels=["exact p(z | x)", "q(z | x), 1 sd", "2 sd"],
-               bbox_to_anchor=(0.0, 1.0), ncol=3, borderaxespad=0.2, handlelength=1.5,
-               columnspacing=1.0)
-    return SimpleNamespace(fig=fig, pictures=pictures, ellipses=ellipses, centre=centre,
-                           contours=None)
+    legend = agg.legend(plane, loc="lower left", handles=handles,
+                        labels=["exact p(z | x)", "q(z | x), 1 sd", "2 sd"],
+                        bbox_to_anchor=(0.0, 1.0), ncol=3, borderaxespad=0.2, handlelength=1.5,
+                        columnspacing=1.0)
+    frames = [spine for ax in (top, bottom) for spine in ax.spines.values()]  # over the pictures
+    view = agg.LiveAxes(fig, plane, pictures + frames, overlay=[legend])
+    view.pictures, view.ellipses, view.centre, view.contours = pictures, ellipses, centre, None
+    return view
 
 
 def draw(agg, view, x, recon, z1, z2, density, q_mu, q_sd):
@@ -90,8 +91,9 @@ def draw(agg, view, x, recon, z1, z2, density, q_mu, q_sd):
     (density: (len(z2), len(z1)), row i at z2[i]), shaded at 1, 2 and 3 "sd" levels
     (exp(-r^2/2) of its peak: the regions a Gaussian's sd would bound), and q's 1 and 2 sd
     ellipses. The view covers the outer contour and q's 2.5 sd box, with one unit as long
-    on both axes. Redrawn fully (the contours are new each time); the figure's results
-    are cached on the weights and the digit."""
+    on both axes. The plane is drawn whole each time (its contours and ticks are new), over a
+    kept layer of the digit panels (``agg.LiveAxes``); the figure's results are cached on the
+    weights and the digit."""
     top, bottom, plane = view.fig.axes
     view.pictures[0].set_data(np.reshape(x, (SIDE, SIDE)))
     view.pictures[1].set_data(np.reshape(recon, (SIDE, SIDE)))
@@ -120,5 +122,4 @@ def draw(agg, view, x, recon, z1, z2, density, q_mu, q_sd):
     cx, cy = 0.5 * (x0 + x1), 0.5 * (y0 + y1)
     plane.set_xlim(cx - 0.5 * units_per_px * bbox.width, cx + 0.5 * units_per_px * bbox.width)
     plane.set_ylim(cy - 0.5 * units_per_px * bbox.height, cy + 0.5 * units_per_px * bbox.height)
-    view.fig.canvas.draw()
-    return agg.rgba(view.fig.canvas)
+    return view.render()

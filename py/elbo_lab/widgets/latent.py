@@ -25,6 +25,7 @@ PARAMS = (
 )
 
 MANIFOLD_SIDE = 10
+MODEL_TITLES = {"beta1": "β = 1", "beta4": "β = 4"}  # the models as the figure names them
 
 
 @functools.cache
@@ -40,7 +41,7 @@ def compute(classes, model):
     mean_kl = float(np.mean(np.sum(kl_diag_terms(mu[keep], log_var[keep]), axis=1)))
     n_points = int(np.sum(keep))
     summary = (f"{n_points} test digits of class{'es' if len(chosen) > 1 else ''} "
-               f"{', '.join(map(str, chosen))} encoded by the {model} model; their mean KL "
+               f"{', '.join(map(str, chosen))} encoded by the model trained with {MODEL_TITLES[model]}; their mean KL "
                f"to the prior is {mean_kl:.2f} nats.")
     values = {"n_points": n_points, "mean_kl": mean_kl, "model": model}
     drawing = {"mu": mu, "labels": labels, "chosen": chosen, "model": model,
@@ -77,8 +78,8 @@ def draw(agg, view, mu, labels, chosen, model, tiles):
     if view.key != model:
         view.manifold.set_data(tiles)
         view.manifold.set_extent((-0.5, tiles.shape[1] - 0.5, tiles.shape[0] - 0.5, -0.5))
-        view.fig.axes[0].set_title(f"test digits: {model} encoder means", pad=24,
+        view.fig.axes[0].set_title(f"test digits: encoder means, {MODEL_TITLES[model]}", pad=24,
                                    fontsize=THEME["font_size"] - 1, color=THEME["text"])
-        view.fig.axes[1].set_title(f"decoded manifold: {model}", pad=24,
+        view.fig.axes[1].set_title(f"decoded manifold, {MODEL_TITLES[model]}", pad=24,
                                    fontsize=THEME["font_size"] - 1, color=THEME["text"])
     return view.render(layer_key=model)

@@ -26,7 +26,8 @@ def count_modes(density):
 
 def compute(x, s):
     """values: log_evidence = log p(x) (nats); n_modes (1 or 2, local maxima of the
-    posterior on the grid); mode (the positive mode, 0 when unimodal); posterior_sd."""
+    posterior on the grid); mode (the positive mode, 0 when unimodal); posterior_sd; modes_at,
+    where the modes are, as the page shows it ("±1.23", or "0" for the single mode)."""
     density = toy.posterior_pdf(x, Z, s=s)
     log_px = toy.log_evidence(x, s=s)
     n_modes = count_modes(density)
@@ -36,7 +37,8 @@ def compute(x, s):
         shape = f"two modes, at z = -{mode:.2f} and +{mode:.2f}"
     else:
         shape = "a single mode at z = 0"
-    values = {"log_evidence": log_px, "n_modes": n_modes, "mode": mode, "posterior_sd": sd}
+    values = {"log_evidence": log_px, "n_modes": n_modes, "mode": mode, "posterior_sd": sd,
+              "modes_at": f"±{mode:.2f}" if n_modes >= 2 else "0"}
     summary = (f"For x = {x:.2f} and s = {s:.2f} the posterior p(z|x) has {shape}, "
                f"standard deviation {sd:.2f}, and log p(x) = {log_px:.3f} nats.")
     return values, summary, {"density": density, "mode": mode if n_modes >= 2 else None}

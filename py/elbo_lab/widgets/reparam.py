@@ -19,7 +19,7 @@ from ..plotting.theme import THEME
 
 PARAMS = (
     Real("mu", 0.8, "μ, the mean of q", "rep-mu", lo=-2.0, hi=2.0, short="μ"),
-    Real("sigma", 1.0, "σ, the standard deviation of q", "rep-sigma", lo=0.1, hi=2.0, short="σ"),
+    Real("sigma", 2.0, "σ, the standard deviation of q", "rep-sigma", lo=0.1, hi=2.0, short="σ"),
     Whole("n", 16, "n, samples per estimate", "rep-n", lo=1, hi=1000, short="n"),
     Seed("seed", label="Redraw the samples", control="rep-seed"),
 )
