@@ -8,9 +8,10 @@ from collections import OrderedDict
 
 import numpy as np
 from matplotlib.backends.backend_agg import RendererAgg
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.transforms import Bbox
 
-__all__ = ["AxesBlitted", "Blitted", "LiveAxes", "rgba"]
+__all__ = ["AxesBlitted", "Blitted", "LiveAxes", "rgba", "settle"]
 
 
 def rgba(canvas):
@@ -18,6 +19,19 @@ def rgba(canvas):
     buf = canvas.buffer_rgba()
     height, width = buf.shape[:2]
     return {"width": int(width), "height": int(height), "rgba": bytes(buf)}
+
+
+def settle(fig):
+    """Fix a constrained layout (a narrow figure's, ``agg.panels``) where it is now.
+
+    Constrained layout places the axes at each full draw from their labels' sizes,
+    so two draws with different ticks would place them differently, and a blitted
+    frame would mix two layouts. Called before a figure's first full draw (with its
+    first data in place): the layout is done once, then the engine removed.
+    """
+    if isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine):
+        fig.get_layout_engine().execute(fig)
+        fig.set_layout_engine("none")
 
 
 class Blitted:
@@ -57,6 +71,7 @@ class Blitted:
         self.layers = OrderedDict()  # layer key -> (saved static layer, overlay stamps), least recent first
 
     def render(self, layer_key):
+        settle(self.fig)
         canvas = self.fig.canvas
         kept = self.layers.get(layer_key)
         if kept is None:
@@ -131,6 +146,7 @@ class AxesBlitted(Blitted):
         self.stamps = []
 
     def render(self, keys):
+        settle(self.fig)
         keys = tuple(keys)
         if len(keys) != len(self.fig.axes):
             raise ValueError(f"one layer key per axes: {len(self.fig.axes)}, got {len(keys)}")
@@ -212,6 +228,7 @@ class LiveAxes(Blitted):
         super().__init__(fig, live_artists, overlay)
 
     def render(self):
+        settle(self.fig)
         canvas = self.fig.canvas
         kept = self.layers.get("rest")
         if kept is None:

@@ -62,9 +62,8 @@ def compute(x, beta, s):
 
 
 def build(agg):
-    fig = agg.new_figure(640, 300)
-    ax = fig.add_axes((0.105, 0.17, 0.555, 0.72))
-    bars_ax = fig.add_axes((0.78, 0.17, 0.2, 0.72))
+    fig, (ax, bars_ax) = agg.panels((640, 300), [(0.105, 0.17, 0.555, 0.72), (0.78, 0.17, 0.2, 0.72)],
+                                    narrow_height=4.4, height_ratios=(3, 2))
     for a in (ax, bars_ax):
         agg.style_axes(a)
     p_fill, = ax.fill([0, 1, 1], [0, 0, 1], color=THEME["posterior"], alpha=0.25, lw=0)
