@@ -450,6 +450,7 @@ function elboWorkerMain() {
       theme = result.theme;
       return result;
     }),
+    layout: (msg) => answer(msg.id, () => ask("layout", msg.name, {})),
     plotting: (msg) => answer(msg.id, () => (msg.name === "start" ? startPlotting()
                                                                  : ask("plotting", msg.name, {}))),
   };

@@ -44,6 +44,48 @@ def test_a_linked_lab_figure_lands_below_the_sticky_bar(context_page, site, widt
     assert top >= bar, (top, bar)
 
 
+def _kl_bitmap(page):
+    return page.evaluate("(() => { const c = document.querySelector('[data-widget=kl] canvas');"
+                         " return [c.width, c.height, c.getBoundingClientRect().width]; })()")
+
+
+def test_a_phone_gets_the_narrow_figures_and_a_wide_window_the_wide_ones(context_page, site):
+    """At 360 px the figures are laid out narrow (larger text, panels stacked), before Python
+    (the static images) and after (the canvases); widening the window lays them out wide."""
+    import elbo_lab.plotting.agg as agg
+    from elbo_lab import plotting
+
+    def image(key, layout):
+        plotting.set_layout(layout)
+        try:
+            return widgets.run(key)["image"]
+        finally:
+            plotting.set_layout("wide")
+
+    page = context_page(viewport={"width": 360, "height": 800})
+    page.goto(f"{site}/index.html")
+    expect(page.locator("#kl-static")).to_have_attribute("src", "static/narrow/kl.png")
+    expect(page.locator("#tension-static")).to_have_attribute("src", "static/narrow/tension.png")
+    wait_ready(page)
+    narrow = image("kl", "narrow")
+    page.wait_for_function("() => document.querySelector('[data-widget=kl] canvas').height === "
+                           f"{narrow['height']}")
+    width, height, shown = _kl_bitmap(page)
+    assert (width, height) == (narrow["width"], narrow["height"])
+    assert (width, height) == (640, round(2.6 * agg.NARROW_PX / agg.NARROW_INCHES))
+    assert shown < 340  # the phone's column
+    page.set_viewport_size({"width": 1280, "height": 800})
+    wide = image("kl", "wide")
+    page.wait_for_function(f"() => document.querySelector('[data-widget=kl] canvas').height === {wide['height']}")
+    expect(page.locator("#kl-static")).to_have_attribute("src", "static/kl.png")
+    assert page.evaluate("document.documentElement.dataset.layout") == "wide"
+    # the reader's move is drawn in the layout of the moment
+    set_range(page, "kl-mu", 2.0)
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.wait_for_function(f"() => document.querySelector('[data-widget=kl] canvas').height === {narrow['height']}")
+    expect(page.locator("#kl-value")).to_have_text(page_format(widgets.run("kl", mu=2.0)["values"]["kl"], "3"))
+
+
 def test_the_loss_formula_fits_a_phone(context_page, site):
     page = context_page(viewport={"width": 360, "height": 800})
     page.goto(f"{site}/index.html")

@@ -70,14 +70,17 @@ def panels(size, rects, narrow_height, **grid):
     tall, the axes on a grid (``grid``: Figure.add_gridspec's arguments, one
     column of len(rects) rows by default; "cells": a gridspec slice per axes).
     Their margins are found by constrained layout from their labels, ticks and
-    legends at the first draw, and then fixed (``settle``), so every later frame
-    has the same layout, as the blitted layers need.
+    legends as the build leaves them, when the view is made (``settle``), and then
+    fixed: the layout never depends on the values drawn first, and every frame
+    has the same layout, as the blitted layers need. So a build sets limits (or
+    pads its tick labels) that leave room for the widest labels its draws can make.
     """
     if not narrow():
         fig = new_figure(*size)
         return fig, [fig.add_axes(rect) for rect in rects]
     dpi = NARROW_PX / NARROW_INCHES
-    fig = Figure(figsize=(NARROW_INCHES, narrow_height), dpi=dpi, layout="constrained")
+    height = round(narrow_height * dpi) / dpi  # whole pixels: a stamp lands where a full draw puts it
+    fig = Figure(figsize=(NARROW_INCHES, height), dpi=dpi, layout="constrained")
     FigureCanvasAgg(fig)
     fig.patch.set_facecolor(THEME["background"])
     fig.get_layout_engine().set(w_pad=4 / 72, h_pad=4 / 72, hspace=0.04, wspace=0.04)
@@ -126,10 +129,11 @@ def density(ax, x, y, color, fill_alpha, lw, ls="-", label=None):
 
 
 def digit_legend(ax, groups):
-    """A legend of the ten classes above the axes, each label its digit in its class colour."""
+    """A legend of the ten classes above the axes, each label its digit in its class colour
+    (closer together in the narrow layout, where the row would be wider than the axes)."""
     legend = ax.legend(groups, [str(d) for d in range(10)], loc="lower left",
                        bbox_to_anchor=(0.0, 1.0), ncol=10, frameon=False, borderaxespad=0.1,
-                       handlelength=0, handletextpad=0, columnspacing=1.2,
+                       handlelength=0, handletextpad=0, columnspacing=0.8 if narrow() else 1.2,
                        fontsize=THEME["font_size"] + 1)
     for d, (handle, text) in enumerate(zip(legend.legend_handles, legend.get_texts())):
         handle.set_visible(False)  # the label is the digit itself, in its class colour

@@ -26,8 +26,9 @@ def settle(fig):
 
     Constrained layout places the axes at each full draw from their labels' sizes,
     so two draws with different ticks would place them differently, and a blitted
-    frame would mix two layouts. Called before a figure's first full draw (with its
-    first data in place): the layout is done once, then the engine removed.
+    frame would mix two layouts. Called when a view is made (at the end of a
+    figure's build, before any values are drawn): the layout is done once, from the
+    build's own labels and limits, then the engine removed.
     """
     if isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine):
         fig.get_layout_engine().execute(fig)
@@ -63,7 +64,10 @@ class Blitted:
         self.reset(live_artists, overlay)
 
     def reset(self, live_artists, overlay=()):
-        """New live artists (after the figure was rebuilt): every saved layer is dropped."""
+        """New live artists (after the figure was rebuilt): every saved layer is dropped, and
+        a narrow figure's layout is fixed as its build left it (``settle``)."""
+        if self.fig is not None:
+            settle(self.fig)
         self.live, self.overlay = list(live_artists), list(overlay)
         for artist in self.live:
             artist.set_animated(True)
@@ -71,7 +75,6 @@ class Blitted:
         self.layers = OrderedDict()  # layer key -> (saved static layer, overlay stamps), least recent first
 
     def render(self, layer_key):
-        settle(self.fig)
         canvas = self.fig.canvas
         kept = self.layers.get(layer_key)
         if kept is None:
@@ -146,7 +149,6 @@ class AxesBlitted(Blitted):
         self.stamps = []
 
     def render(self, keys):
-        settle(self.fig)
         keys = tuple(keys)
         if len(keys) != len(self.fig.axes):
             raise ValueError(f"one layer key per axes: {len(self.fig.axes)}, got {len(keys)}")
@@ -228,7 +230,6 @@ class LiveAxes(Blitted):
         super().__init__(fig, live_artists, overlay)
 
     def render(self):
-        settle(self.fig)
         canvas = self.fig.canvas
         kept = self.layers.get("rest")
         if kept is None:

@@ -79,6 +79,11 @@ def build(agg):
     bars_ax.axvline(0.0, color=THEME["text"], lw=0.8)
     bars_ax.grid(False, axis="y")
     bars_ax.set_xlabel("nats", color=THEME["text"], fontsize=THEME["font_size"])
+    if agg.narrow():  # the layout is fixed as the build leaves it: room for the widest labels
+        ax.locator_params(axis="y", nbins=4, steps=[1, 2, 5, 10])
+        ax.yaxis.set_major_formatter("{x:\u2007>4g}")  # each as wide as " 0.5" or "  32" (figure spaces)
+        bars_ax.locator_params(axis="x", nbins=4)
+        bars_ax.set_xlim(-500.0, 500.0)  # the ends of the bars' ladder
     return agg.AxesBlitted(fig, [p_fill, p_line, q_line, *bars], overlay=[legend])
 
 
