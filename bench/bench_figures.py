@@ -514,7 +514,9 @@ def report(res, args, version, load_before):
           f"commit {describe(harness.ROOT)}, Chromium {version}, local Pyodide mirror")
     print(f"machine: {os.cpu_count()} cores, load average {load_before} before the run, "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} after (other work on the machine adds noise)")
-    print(f"{args.loads} load(s), fresh context each, 1280x900; {args.moves} moves per figure and control per phase, "
+    layout = " (the narrow layout)" if args.width < 500 else ""
+    print(f"{args.loads} load(s), fresh context each, {args.width}x900{layout}; "
+          f"{args.moves} moves per figure and control per phase, "
           f"{args.idle} ms of quiet between moves; scipy's BLAS loaded first"
           + (f"; training: the lab's longest run ({EPOCHS_MAX} epochs), {args.window:g} s windows" if training else ""))
     for i, w in enumerate(res.warm):
