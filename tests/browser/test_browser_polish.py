@@ -445,8 +445,10 @@ def test_a_bad_lab_step_in_a_link_is_refused_with_a_note(context_page, site):
 
 def test_a_soak_of_updates_and_runs_leaks_nothing_and_does_not_slow(context_page, site):
     """2,000 slider updates over five figures and five Train / Reset runs in one page: the page's
-    JS heap and the worker's wasm heap grow by under 50 MB, and the last updates answer about as
-    fast as the first (bench/bench_soak.py prints the same measurements)."""
+    JS heap and the memory in use in the worker's wasm heap grow by under 25 MB, and the last
+    updates answer about as fast as the first (bench/bench_soak.py prints the same measurements).
+    In use, not the heap's size: that grows by a step of up to 96 MB whenever a new peak needs
+    it (a lab figure drawn while a chunk trains, say) and never shrinks, leak or not."""
     import statistics
 
     import soak
@@ -456,12 +458,13 @@ def test_a_soak_of_updates_and_runs_leaks_nothing_and_does_not_slow(context_page
     wait_ready(page)
     page.evaluate("document.getElementById('fig-kl').scrollIntoView()")
     out = soak.run(page, updates=2000, runs=5)
-    grown = {k: (out["after"][k] - out["before"][k]) / 2**20 for k in ("js", "wasm")}
-    assert out["before"]["wasm"] > 0, out  # the worker's heap was read
-    assert grown["js"] < 50 and grown["wasm"] < 50, grown
+    grown = {k: (out["after"][k] - out["before"][k]) / 2**20 for k in ("js", "wasm", "malloc")}
+    assert out["before"]["malloc"] > 0, out  # the worker's heap was read
+    assert grown["js"] < 25 and grown["malloc"] < 25, grown
     lat = out["latencies"]
     first, last = statistics.median(lat[:200]), statistics.median(lat[-200:])
-    print(f"soak: JS heap {grown['js']:+.1f} MB, wasm {grown['wasm']:+.1f} MB; "
+    print(f"soak: JS heap {grown['js']:+.1f} MB, wasm in use {grown['malloc']:+.1f} MB "
+          f"(heap size {grown['wasm']:+.0f} MB); "
           f"median update {first:.0f} ms first, {last:.0f} ms last")
     assert last < 2.0 * first + 20, (first, last)  # no creep (with room for a noisy machine)
     assert max(lat) < 10_000  # every update was answered
