@@ -3,7 +3,8 @@
 
 Issue 14's goals (../shared/DESIGN.md, "Budgets"), in Chromium with Pyodide from the
 local mirror: ``--loads`` page loads (default one), each in a fresh browser context of
-1280 x 900, measured once every figure is drawn (bench_page's DRAWN_JS). Everything is
+``--width`` (1280; 360 for a phone, whose figures are drawn in the narrow layout) x 900,
+measured once every figure is drawn (bench_page's DRAWN_JS). Everything is
 timed inside the page, from the page's paint log ``ELBO.metrics.paints``: an entry per
 answer painted, with its figure, the time of the reader's input it answers (``input``,
 stamped by the control's listener), the animation frame after its pixels were put on the
@@ -49,7 +50,7 @@ measures at once instead, while it runs. Then:
   marked aria-busy="true" or given a class naming computing, busy or pending?
 
 Usage: python3 bench/bench_figures.py [--loads 1] [--moves 10] [--window 5] [--only KEY,KEY]
-                                      [--no-training] [--cold]
+                                      [--no-training] [--cold] [--width 1280]
 """
 
 import argparse
@@ -402,7 +403,7 @@ def run_load(browser, url, args, res, i):
     def log(what):
         print(f"load {load}/{args.loads}: {what}", file=sys.stderr, flush=True)
 
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(viewport={"width": args.width, "height": 900})
     page = context.new_page()
     page.on("console", lambda m: res.console.append(f"load {load} console.{m.type}: {m.text}")
             if m.type in ("error", "warning") else None)
@@ -513,7 +514,9 @@ def report(res, args, version, load_before):
           f"commit {describe(harness.ROOT)}, Chromium {version}, local Pyodide mirror")
     print(f"machine: {os.cpu_count()} cores, load average {load_before} before the run, "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} after (other work on the machine adds noise)")
-    print(f"{args.loads} load(s), fresh context each, 1280x900; {args.moves} moves per figure and control per phase, "
+    layout = " (the narrow layout)" if args.width < 500 else ""
+    print(f"{args.loads} load(s), fresh context each, {args.width}x900{layout}; "
+          f"{args.moves} moves per figure and control per phase, "
           f"{args.idle} ms of quiet between moves; scipy's BLAS loaded first"
           + (f"; training: the lab's longest run ({EPOCHS_MAX} epochs), {args.window:g} s windows" if training else ""))
     for i, w in enumerate(res.warm):
@@ -590,6 +593,8 @@ def main():
     ap.add_argument("--window", type=float, default=5, help="s of each training-rate window (idle, drag)")
     ap.add_argument("--only", type=lambda s: set(s.split(",")), help="only these figures (comma-separated keys)")
     ap.add_argument("--no-training", action="store_true", help="idle moves only: no training, no throughput")
+    ap.add_argument("--width", type=int, default=1280,
+                    help="the window's CSS width: 360 gives a phone's narrow figures (larger, taller images)")
     ap.add_argument("--cold", action="store_true", help="measure at once, not after the page's warm-up")
     args = ap.parse_args()
 

@@ -583,6 +583,7 @@
   function main() {
     ELBO.theme.init();
     const embedded = ELBO.setupEmbed();  // null unless ?embed=
+    ELBO.layout.init();  // after the embed has moved its figure: the width it shows at
     const inScope = (el) => !embedded || embedded.contains(el);
     // KaTeX is deferred, so it runs just before DOMContentLoaded; Python starts first
     if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", typeset);
@@ -602,6 +603,7 @@
     };
     let lab = null;
     const sendTheme = (name) => bridge.send({ op: "theme", name: name });
+    const sendLayout = (name) => bridge.send({ op: "layout", name: name });
     const events = {  // what the page does on each of the bridge's events
       stage: (detail) => loader.stage(detail),
       callable: () => {  // numbers go live
@@ -611,6 +613,7 @@
                      { ok: true, hideAfterMs: 4000 });
         }
         sendTheme(ELBO.theme.current()).catch(() => {});
+        sendLayout(ELBO.layout.applied).catch(() => {});
         const labKeys = new Set(lab ? lab.keys : []);
         // the lab's figures wait for its run (below); the figures on screen and just below it
         // first, then matplotlib starts downloading (its wheels unpack between the calls that
@@ -653,6 +656,9 @@
     const bridge = new ELBO.Bridge((type, detail) => events[type](detail));
     ELBO.theme.listeners.push((name) => {  // Python redraws every figure in the new colours
       if (bridge.callable) sendTheme(name).then(() => { refreshAll(); warmAll(); }, () => {});
+    });
+    ELBO.layout.listeners.push((name) => {  // ... or laid out for the new width
+      if (bridge.callable) sendLayout(name).then(() => { refreshAll(); warmAll(); }, () => {});
     });
     // after the figures' own draws: precompute for the article's figures (not the lab's,
     // whose answers follow its weights) while the lab is not training

@@ -394,7 +394,9 @@
       else if (s.step > 0) line += " · paused";
       $("lab-progress").textContent = line;
       $("lab-panel").dataset.step = String(s.step);  // for tests and benchmarks
-      $("lab-state").textContent = this.training ? "training" : s.done ? "done" : s.step > 0 ? "paused" : "ready";
+      // "pausing" until the worker's answer: a chunk it finished before it heard us still counts
+      $("lab-state").textContent = this.training ? "training" : this.pausing ? "pausing"
+        : s.done ? "done" : s.step > 0 ? "paused" : "ready";
     }
   }
 

@@ -3,6 +3,8 @@
  *   theme    light or dark: follows prefers-color-scheme until the reader picks one
  *            (remembered where storage is allowed); ?theme= forces one (for embeds).
  *            The figures are re-drawn by Python in the theme's colours.
+ *   layout   wide or narrow figures, from the width they are shown at (a phone's
+ *            column is narrow): Python lays them out again when it changes.
  *   embed    ?embed=<figure key> (or "lab") shows that figure alone and tells the
  *            parent page its height by postMessage, so a blog can size the iframe.
  *   tools    under every figure: link to this state, copy embed code, export a
@@ -48,12 +50,7 @@
     apply() {
       const name = this.current();
       document.documentElement.dataset.theme = name;
-      // the static images that show before Python: one set per theme
-      document.querySelectorAll("img.static").forEach((img) => {
-        const light = img.dataset.light || (img.dataset.light = img.getAttribute("src"));
-        const wanted = name === "dark" ? light.replace(/^static\//, "static/dark/") : light;
-        if (img.getAttribute("src") !== wanted) img.setAttribute("src", wanted);
-      });
+      swapStatics();
       const toggle = $("theme-toggle");
       if (toggle) {
         toggle.setAttribute("aria-pressed", name === "dark" ? "true" : "false");
@@ -65,6 +62,54 @@
       }
     },
   };
+
+  /* ---- layout: wide or narrow figures ---- */
+
+  /* Below this width (CSS px) a desktop figure's 11 pt text would show under 11 px, so
+   * the figures are drawn in Python's "narrow" layout: larger text, panels stacked. */
+  const NARROW_BELOW_PX = 500;
+
+  const layout = {
+    listeners: [],
+    applied: null,
+
+    /* From the width the figures are shown at: the first figure's plot area (the embed's
+     * in an embed), else the window's. */
+    current() {
+      const plot = document.querySelector("[data-widget] .plot");
+      const width = (plot && plot.clientWidth) || window.innerWidth;
+      return width < NARROW_BELOW_PX ? "narrow" : "wide";
+    },
+
+    init() {
+      let timer = null;
+      window.addEventListener("resize", () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => this.apply(), 150);
+      });
+      this.apply();
+    },
+
+    apply() {
+      const name = this.current();
+      if (name === this.applied) return;
+      this.applied = name;
+      document.documentElement.dataset.layout = name;
+      swapStatics();
+      this.listeners.forEach((fn) => fn(name));
+    },
+  };
+
+  /* The static images that show before Python: one set per theme and layout. */
+  function swapStatics() {
+    const dark = theme.current() === "dark", narrow = layout.applied === "narrow";
+    document.querySelectorAll("img.static").forEach((img) => {
+      const wide = img.dataset.light || (img.dataset.light = img.getAttribute("src"));
+      const folder = "static/" + (narrow ? "narrow/" : "") + (dark ? "dark/" : "");
+      const wanted = wide.replace(/^static\//, folder);
+      if (img.getAttribute("src") !== wanted) img.setAttribute("src", wanted);
+    });
+  }
 
   /* ---- embed: one figure alone ---- */
 
@@ -218,6 +263,7 @@
   }
 
   ELBO.theme = theme;
+  ELBO.layout = layout;
   ELBO.setupEmbed = setupEmbed;
   ELBO.addTools = addTools;
   ELBO.HEIGHT_MESSAGE = HEIGHT_MESSAGE;

@@ -58,8 +58,18 @@ function elboWorkerMain() {
   const CHUNK_MS = 15;  // one training chunk while nothing else waits
   const SHARE_MAX_MS = 40;  // during a drag, the longest chunk: the most a call waits for training
   let pyodide = null;
-  // for the soak test and bench: the wasm heap's size, which grows and never shrinks
-  self.elboMemory = () => ({ wasmBytes: pyodide ? pyodide._module.HEAP8.buffer.byteLength : 0 });
+  // for the soak test and bench: the wasm heap's size, which grows (by up to 96 MB a step, at a
+  // new peak) and never shrinks, and the bytes malloc has handed out and not had back after a
+  // garbage collection (mallinfo's uordblks, the 8th int of the struct it writes): what a leak grows
+  self.elboMemory = () => {
+    if (!pyodide) return { wasmBytes: 0, mallocBytes: 0 };
+    pyodide.runPython("import gc; gc.collect()");  // what is garbage is not in use
+    const m = pyodide._module, info = m._malloc(40);
+    m._mallinfo(info);
+    const used = m.HEAPU32[(info >> 2) + 7];
+    m._free(info);
+    return { wasmBytes: m.HEAP8.buffer.byteLength, mallocBytes: used };
+  };
   let door = null;  // elbo_lab.door.handle: the one door into Python
   let open = false;  // calls are served once our code is imported
   const interactive = [];  // the reader's calls, first come first served
@@ -450,6 +460,7 @@ function elboWorkerMain() {
       theme = result.theme;
       return result;
     }),
+    layout: (msg) => answer(msg.id, () => ask("layout", msg.name, {})),
     plotting: (msg) => answer(msg.id, () => (msg.name === "start" ? startPlotting()
                                                                  : ask("plotting", msg.name, {}))),
   };

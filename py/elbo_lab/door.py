@@ -12,8 +12,9 @@ unchanged, and js/bridge.js sends them):
     "lab"       an action (session.ACTIONS)   the action's         the action's (a status)
     "export"    "source" | "download"     {name, ...}             export.source / download
     "theme"     "light" | "dark"          {}                      {theme}
+    "layout"    "wide" | "narrow"         {}                      {layout}
     "digit"     "test"                    {index}: 0..999         {x, label}: the packed image
-    "plotting"  "status"                  {}                      {enabled, theme}
+    "plotting"  "status"                  {}                      {enabled, theme, layout}
 
 One error path: ``error`` is a message for the reader. ``param`` names the
 parameter it is about (a ``checks.ParamError``), so the page can mark that
@@ -67,11 +68,17 @@ def _theme(name, params):
     return {"theme": plotting.get_theme()}
 
 
+def _layout(name, params):
+    _no_params("layout", params)
+    plotting.set_layout(name)
+    return {"layout": plotting.get_layout()}
+
+
 def _plotting(name, params):
     if name != "status":
         raise ParamError("action", f"unknown plotting request {name!r}; ask for status")
     _no_params("plotting", params)
-    return {"enabled": plotting.enabled(), "theme": plotting.get_theme()}
+    return {"enabled": plotting.enabled(), "theme": plotting.get_theme(), "layout": plotting.get_layout()}
 
 
 def _no_params(op, params):
@@ -89,7 +96,7 @@ def _bound(fn, name, params):
 
 
 OPS = {"figure": _figure, "lab": _lab, "export": _export, "digit": _digit, "theme": _theme,
-       "plotting": _plotting}
+       "layout": _layout, "plotting": _plotting}
 
 
 def handle(op, name, params=None):

@@ -41,13 +41,17 @@ TRAIN_RESET_JS = """async () => {
 
 
 def memory(page, cdp):
-    """{"js": the page's used JS heap after a garbage collection, "wasm": the worker's wasm heap},
-    bytes (cdp: a CDP session of the page)."""
+    """{"js": the page's used JS heap after a garbage collection, "wasm": the worker's wasm heap
+    (it grows by a step at each new peak and never shrinks), "malloc": the bytes in use in it
+    after Python's garbage collection (what a leak grows)}, bytes (cdp: a CDP session of the page)."""
     cdp.send("HeapProfiler.collectGarbage")
     js = cdp.send("Runtime.getHeapUsage")["usedSize"]
     worker = next(iter(page.workers), None)
-    wasm = worker.evaluate("self.elboMemory ? self.elboMemory().wasmBytes : 0") if worker else 0
-    return {"js": js, "wasm": wasm}
+    wasm = malloc = 0
+    if worker:
+        out = worker.evaluate("self.elboMemory ? self.elboMemory() : {wasmBytes: 0, mallocBytes: 0}")
+        wasm, malloc = out["wasmBytes"], out["mallocBytes"]
+    return {"js": js, "wasm": wasm, "malloc": malloc}
 
 
 def run(page, updates=2000, runs=5):

@@ -44,6 +44,48 @@ def test_a_linked_lab_figure_lands_below_the_sticky_bar(context_page, site, widt
     assert top >= bar, (top, bar)
 
 
+def _kl_bitmap(page):
+    return page.evaluate("(() => { const c = document.querySelector('[data-widget=kl] canvas');"
+                         " return [c.width, c.height, c.getBoundingClientRect().width]; })()")
+
+
+def test_a_phone_gets_the_narrow_figures_and_a_wide_window_the_wide_ones(context_page, site):
+    """At 360 px the figures are laid out narrow (larger text, panels stacked), before Python
+    (the static images) and after (the canvases); widening the window lays them out wide."""
+    import elbo_lab.plotting.agg as agg
+    from elbo_lab import plotting
+
+    def image(key, layout):
+        plotting.set_layout(layout)
+        try:
+            return widgets.run(key)["image"]
+        finally:
+            plotting.set_layout("wide")
+
+    page = context_page(viewport={"width": 360, "height": 800})
+    page.goto(f"{site}/index.html")
+    expect(page.locator("#kl-static")).to_have_attribute("src", "static/narrow/kl.png")
+    expect(page.locator("#tension-static")).to_have_attribute("src", "static/narrow/tension.png")
+    wait_ready(page)
+    narrow = image("kl", "narrow")
+    page.wait_for_function("() => document.querySelector('[data-widget=kl] canvas').height === "
+                           f"{narrow['height']}")
+    width, height, shown = _kl_bitmap(page)
+    assert (width, height) == (narrow["width"], narrow["height"])
+    assert (width, height) == (640, round(2.6 * agg.NARROW_PX / agg.NARROW_INCHES))
+    assert shown < 340  # the phone's column
+    page.set_viewport_size({"width": 1280, "height": 800})
+    wide = image("kl", "wide")
+    page.wait_for_function(f"() => document.querySelector('[data-widget=kl] canvas').height === {wide['height']}")
+    expect(page.locator("#kl-static")).to_have_attribute("src", "static/kl.png")
+    assert page.evaluate("document.documentElement.dataset.layout") == "wide"
+    # the reader's move is drawn in the layout of the moment
+    set_range(page, "kl-mu", 2.0)
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.wait_for_function(f"() => document.querySelector('[data-widget=kl] canvas').height === {narrow['height']}")
+    expect(page.locator("#kl-value")).to_have_text(page_format(widgets.run("kl", mu=2.0)["values"]["kl"], "3"))
+
+
 def test_the_loss_formula_fits_a_phone(context_page, site):
     page = context_page(viewport={"width": 360, "height": 800})
     page.goto(f"{site}/index.html")
@@ -403,8 +445,10 @@ def test_a_bad_lab_step_in_a_link_is_refused_with_a_note(context_page, site):
 
 def test_a_soak_of_updates_and_runs_leaks_nothing_and_does_not_slow(context_page, site):
     """2,000 slider updates over five figures and five Train / Reset runs in one page: the page's
-    JS heap and the worker's wasm heap grow by under 50 MB, and the last updates answer about as
-    fast as the first (bench/bench_soak.py prints the same measurements)."""
+    JS heap and the memory in use in the worker's wasm heap grow by under 25 MB, and the last
+    updates answer about as fast as the first (bench/bench_soak.py prints the same measurements).
+    In use, not the heap's size: that grows by a step of up to 96 MB whenever a new peak needs
+    it (a lab figure drawn while a chunk trains, say) and never shrinks, leak or not."""
     import statistics
 
     import soak
@@ -414,12 +458,13 @@ def test_a_soak_of_updates_and_runs_leaks_nothing_and_does_not_slow(context_page
     wait_ready(page)
     page.evaluate("document.getElementById('fig-kl').scrollIntoView()")
     out = soak.run(page, updates=2000, runs=5)
-    grown = {k: (out["after"][k] - out["before"][k]) / 2**20 for k in ("js", "wasm")}
-    assert out["before"]["wasm"] > 0, out  # the worker's heap was read
-    assert grown["js"] < 50 and grown["wasm"] < 50, grown
+    grown = {k: (out["after"][k] - out["before"][k]) / 2**20 for k in ("js", "wasm", "malloc")}
+    assert out["before"]["malloc"] > 0, out  # the worker's heap was read
+    assert grown["js"] < 25 and grown["malloc"] < 25, grown
     lat = out["latencies"]
     first, last = statistics.median(lat[:200]), statistics.median(lat[-200:])
-    print(f"soak: JS heap {grown['js']:+.1f} MB, wasm {grown['wasm']:+.1f} MB; "
+    print(f"soak: JS heap {grown['js']:+.1f} MB, wasm in use {grown['malloc']:+.1f} MB "
+          f"(heap size {grown['wasm']:+.0f} MB); "
           f"median update {first:.0f} ms first, {last:.0f} ms last")
     assert last < 2.0 * first + 20, (first, last)  # no creep (with room for a noisy machine)
     assert max(lat) < 10_000  # every update was answered

@@ -163,7 +163,8 @@ def test_a_value_error_is_the_readers_not_a_bug(monkeypatch):
 def test_theme_switches_and_reports():
     assert door.handle("theme", "dark", {}) == {"ok": True, "result": {"theme": "dark"}}
     assert plotting.get_theme() == "dark"
-    assert door.handle("plotting", "status", {})["result"] == {"enabled": True, "theme": "dark"}
+    assert door.handle("plotting", "status", {})["result"] == {"enabled": True, "theme": "dark",
+                                                               "layout": "wide"}
     dark = door.handle("figure", "kl", {})["result"]["image"]
     assert door.handle("theme", "light", {}) == {"ok": True, "result": {"theme": "light"}}
     assert plotting.get_theme() == "light"
@@ -172,11 +173,27 @@ def test_theme_switches_and_reports():
     assert plotting.get_theme() == "light"  # a refused theme changes nothing
 
 
+def test_layout_switches_the_figures_between_wide_and_narrow():
+    wide = door.handle("figure", "kl", {})["result"]["image"]
+    try:
+        assert door.handle("layout", "narrow", {}) == {"ok": True, "result": {"layout": "narrow"}}
+        narrow = door.handle("figure", "kl", {})["result"]["image"]
+        assert narrow["width"] == wide["width"] == 640 and narrow["rgba"] != wide["rgba"]
+        out = door.handle("layout", "tiny", {})
+        assert out["ok"] is False and out["param"] == "layout" and "wide, narrow" in out["error"]
+        assert plotting.get_layout() == "narrow"  # a refused layout changes nothing
+        assert door.handle("layout", "narrow", {"x": 1})["ok"] is False
+    finally:
+        door.handle("layout", "wide", {})
+    assert door.handle("figure", "kl", {})["result"]["image"]["rgba"] == wide["rgba"]
+
+
 def test_plotting_status_reports_whether_figures_can_be_drawn(monkeypatch):
     assert door.handle("plotting", "status", {}) == {
-        "ok": True, "result": {"enabled": True, "theme": "light"}}
+        "ok": True, "result": {"enabled": True, "theme": "light", "layout": "wide"}}
     monkeypatch.setattr(plotting, "_backend", None)  # matplotlib not loaded yet
-    assert door.handle("plotting", "status", {})["result"] == {"enabled": False, "theme": "light"}
+    assert door.handle("plotting", "status", {})["result"] == {"enabled": False, "theme": "light",
+                                                               "layout": "wide"}
     out = door.handle("figure", "kl", {})
     assert out["ok"] is True and out["result"]["image"] is None and out["result"]["values"]
 

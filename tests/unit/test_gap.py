@@ -181,3 +181,33 @@ def test_the_drawing_figure_under_the_lab_model():
     assert out["ok"] is False and "3-D latent" in out["error"] and out["bug"] is False
     session.reset()
     assert widgets.run("draw", **defaults(widgets.FIGURES["draw"].PARAMS))["values"]["model"] == "beta1"
+
+
+@pytest.mark.parametrize("model", ["beta1", "beta4"])
+@pytest.mark.parametrize("ink", [0.0, 1.0])
+def test_a_blank_or_fully_inked_pad_is_answered_in_full(model, ink):
+    """A full pad sends the encoder's q far off the posterior's grid, with a tiny spread: its
+    weights on the grid underflowed to 0 / 0 (ZeroDivisionError). Every number is finite and
+    the split still adds up."""
+    out = door.handle("figure", "draw", {"x": data.pack_image(np.full(784, ink)), "model": model})
+    assert out["ok"], out
+    values = out["result"]["values"]
+    numbers = [v for v in values.values() if isinstance(v, float)]
+    assert numbers and all(math.isfinite(v) for v in numbers)
+    assert values["identity_ok"] and values["elbo_encoder"] <= values["elbo_best"] <= values["log_px"]
+    assert math.isclose(values["gap"], values["gap_sum"], abs_tol=1e-9)
+
+
+def test_grid_elbo_weights_a_far_q_like_its_normalised_log_weights():
+    """Far off the grid, q's weights are those of q cut to the grid, normalised there (the
+    same as the log-space computation), not 0 / 0."""
+    from scipy.special import logsumexp
+
+    z = np.linspace(-4.0, 4.0, 41)
+    lj = -0.5 * (z[None, :] ** 2 + z[:, None] ** 2)
+    grid = {"z1": z, "z2": z, "lj": lj}
+    mu, sd = np.array([60.0, -2.0]), np.array([0.003, 0.5])
+    log_w = -0.5 * ((z[None, :] - mu[0]) / sd[0]) ** 2 - 0.5 * ((z[:, None] - mu[1]) / sd[1]) ** 2
+    expected = float(np.sum(np.exp(log_w - logsumexp(log_w)) * lj))
+    entropy = float(np.sum(np.log(sd)) + 2 * 0.5 * (1.0 + math.log(2 * math.pi)))
+    assert gap.grid_elbo(grid, mu, sd) == pytest.approx(expected + entropy, rel=1e-6)

@@ -37,14 +37,15 @@ def test_the_two_bundles_hold_the_whole_package_the_data_apart():
     assert len((ROOT / "js" / "py-bundle.js").read_bytes()) < 500_000  # the code alone
 
 
+@pytest.mark.parametrize("layout", ["wide", "narrow"])
 @pytest.mark.parametrize("theme", ["light", "dark"])
-def test_static_images_are_current(theme):
+def test_static_images_are_current(theme, layout):
     render = load_script("render_static")
     assert render.drawn() == [name for name, module in widgets.FIGURES.items()
                               if hasattr(module, "draw")]
     for key in render.drawn():
-        path = render.path(key, theme)
-        if not path.exists() or path.read_bytes() != render.render(key, theme):
+        path = render.path(key, theme, layout)
+        if not path.exists() or path.read_bytes() != render.render(key, theme, layout):
             name = path.relative_to(ROOT).as_posix()
             pytest.fail(f"{name} is stale: run python scripts/render_static.py")
 

@@ -1,9 +1,14 @@
 """No figure cuts off its own text: every axes' tick labels, axis labels and
 titles lie inside the image, at the page's defaults and at both ends of every
-slider. (The figures place their axes by hand, so a longer tick label or a
-label too near the edge would otherwise be clipped without any error.)"""
+slider, in both layouts. (The wide layout places its axes by hand, and the
+narrow one fixes its layout at the first draw, so a longer tick label or a label
+too near the edge would otherwise be clipped without any error.) On a phone, the
+narrow layout's text reads at least 11 CSS px and no two labels overlap."""
+
+import itertools
 
 import pytest
+from matplotlib.text import Text
 
 from elbo_lab import plotting, session, widgets
 
@@ -29,6 +34,13 @@ def _cases():
 def light_afterwards():
     yield
     plotting.set_theme("light")
+    plotting.set_layout("wide")
+
+
+@pytest.fixture(params=plotting.LAYOUTS)
+def layout(request, light_afterwards):
+    plotting.set_layout(request.param)
+    return request.param
 
 
 def _overflow(fig):
@@ -50,7 +62,7 @@ def _overflow(fig):
 @pytest.mark.parametrize("theme", ["light", "dark"])
 @pytest.mark.parametrize("call, params", _cases(), ids=lambda v: str(v) if isinstance(v, str) else
                          ",".join(f"{k}={x:g}" for k, x in v.items()) or "defaults")
-def test_no_text_outside_the_figure(light_afterwards, theme, call, params):
+def test_no_text_outside_the_figure(layout, theme, call, params):
     plotting.set_theme(theme)
     if call.startswith("lab_"):
         session.reset()  # a new run: the lab's figures cache their images per run and theme
@@ -74,7 +86,7 @@ def _forget(call):
 
 
 @pytest.mark.parametrize("call", sorted({call for call, _ in _cases()}))
-def test_a_kept_layer_gives_the_figure_drawn_afresh(light_afterwards, call):
+def test_a_kept_layer_gives_the_figure_drawn_afresh(layout, call):
     """A figure keeps the static layers of its last few axis ranges and, on a range it
     has drawn before, blits onto the kept layer. Going over the same states again
     (mostly from kept layers) must give the pixels a new figure draws for each."""
@@ -92,7 +104,7 @@ def test_a_kept_layer_gives_the_figure_drawn_afresh(light_afterwards, call):
         assert bytes(image) == bytes(fresh), (call, params)
 
 
-def test_live_axes_frames_are_the_full_draw():
+def test_live_axes_frames_are_the_full_draw(layout):
     """lab_posterior redraws only its plane over a kept layer of the digit panels
     (``agg.LiveAxes``). Each frame must be the pixels of a plain matplotlib draw of the
     whole figure, but for the legend, laid on as a stamp (a rounding of at most 2 levels
@@ -133,3 +145,51 @@ def test_live_axes_refuse_overlapping_axes():
     with pytest.raises(ValueError, match="overlap"):
         agg.LiveAxes(fig, b, []).render()
     assert a in fig.axes
+
+
+PHONE_CSS_PX = 296  # a 360 px phone's column: the width the page shows a figure at
+SMALLEST_CSS_PX = 11
+
+
+def _drawn_texts(fig, monkeypatch):
+    """The non-empty texts a full draw of the whole figure draws (ticks in view, labels,
+    titles, legends, notes), the blitted live artists and overlays included."""
+    drawn, original = [], Text.draw
+
+    def draw(self, renderer):
+        if self.get_visible() and self.get_text().strip():
+            drawn.append(self)
+        return original(self, renderer)
+
+    animated = [artist for artist in fig.findobj() if artist.get_animated()]
+    for artist in animated:
+        artist.set_animated(False)
+    monkeypatch.setattr(Text, "draw", draw)
+    try:
+        fig.canvas.draw()
+    finally:
+        monkeypatch.undo()
+        for artist in animated:
+            artist.set_animated(True)
+    return drawn
+
+
+@pytest.mark.parametrize("call, params", _cases(), ids=lambda v: str(v) if isinstance(v, str) else
+                         ",".join(f"{k}={x:g}" for k, x in v.items()) or "defaults")
+def test_narrow_text_reads_on_a_phone_and_never_overlaps(light_afterwards, monkeypatch, call, params):
+    plotting.set_layout("narrow")
+    if call.startswith("lab_"):
+        session.reset()
+    widgets.run(call, **params)
+    fig = plotting.view(call).fig
+    scale = PHONE_CSS_PX / fig.bbox.width  # CSS px per image px
+    texts = _drawn_texts(fig, monkeypatch)
+    assert texts
+    small = [(t.get_text(), round(t.get_fontsize() * fig.dpi / 72 * scale, 1)) for t in texts
+             if t.get_fontsize() * fig.dpi / 72 * scale < SMALLEST_CSS_PX]
+    assert not small, f"{call}: text under {SMALLEST_CSS_PX} CSS px on a phone: {small}"
+    renderer = fig.canvas.get_renderer()
+    boxes = [(t, t.get_window_extent(renderer).padded(-1)) for t in texts]
+    clashes = [(a.get_text(), b.get_text()) for (a, box_a), (b, box_b) in itertools.combinations(boxes, 2)
+               if box_a.overlaps(box_b)]
+    assert not clashes, f"{call} {params}: labels overlap: {clashes}"

@@ -8,15 +8,24 @@ by native programs (tests, scripts) at their start. Until then ``enabled()`` is
 False and figures answer with numbers only.
 
 A figure module (``widgets/<name>.py``) draws in two parts: ``build(agg)`` makes
-its matplotlib figure once (per theme) and returns a view; ``draw(agg, view,
+its matplotlib figure once (per theme and layout) and returns a view; ``draw(agg, view,
 **arrays)`` updates that view and returns the image. ``render`` keeps the views.
+
+Two layouts: "wide" (the desktop column: 640 px at 100 dpi, panels side by side)
+and "narrow" (a phone's column: the same 640 px across only ``NARROW_INCHES``, so
+text and lines are about twice as large against the figure, panels stacked). The
+page picks one from the width it shows the figures at (``set_layout``).
 """
 
+from ..checks import choice
 from . import theme
 from .theme import THEME, THEMES, get_theme
 
-__all__ = ["THEME", "THEMES", "axes_box", "enabled", "get_theme", "install", "render", "set_theme", "view"]
+__all__ = ["LAYOUTS", "THEME", "THEMES", "axes_box", "enabled", "get_layout", "get_theme", "install",
+           "render", "set_layout", "set_theme", "view"]
 
+LAYOUTS = ("wide", "narrow")
+_layout = {"name": "wide"}
 _backend = None  # the installed drawing backend: the module plotting.agg
 _views = {}  # figure name -> the view its build() made, in the current theme
 
@@ -39,6 +48,20 @@ def set_theme(name):
     its next call. The current theme again is a no-op.
     """
     if theme.switch(name):
+        _views.clear()
+
+
+def get_layout():
+    """The current layout's name: "wide" or "narrow"."""
+    return _layout["name"]
+
+
+def set_layout(name):
+    """Lay figures out from now on for ``name``: "wide" or "narrow" (else ParamError
+    "layout ..."). Like a theme switch, a change drops every kept figure."""
+    name = choice("layout", name, LAYOUTS)
+    if name != _layout["name"]:
+        _layout["name"] = name
         _views.clear()
 
 

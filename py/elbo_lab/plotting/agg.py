@@ -27,17 +27,30 @@ from matplotlib.path import Path
 from matplotlib.textpath import TextPath
 from matplotlib.transforms import IdentityTransform
 
-from . import install
-from .blit import AxesBlitted, Blitted, LiveAxes, rgba
+from . import get_layout, install
+from .blit import AxesBlitted, Blitted, LiveAxes, rgba, settle
 from .ranges import band
 from .theme import THEME
 
 __all__ = ["AxesBlitted", "Blitted", "Ellipse", "LiveAxes", "LinearSegmentedColormap", "Line2D", "Patch", "density",
            "digit_axes", "digit_legend", "digit_markers", "grey_cmap",
-           "label_axes", "latent_plane", "legend", "legend_above", "new_figure", "number_labels", "png_bytes",
+           "label_axes", "latent_plane", "legend", "legend_above", "narrow", "new_figure", "number_labels",
+           "panels", "png_bytes", "settle",
            "rgba", "set_numbers", "style_axes", "to_rgba"]
 
 LATENT_LIM = 3.5  # the latent plane of the pretrained models: [-3.5, 3.5]^2
+
+
+NARROW_PX = 640  # a narrow figure's width in pixels: sharp at 2 device pixels per CSS pixel
+# ... across this many inches: on a 360 px phone the figure shows about 296 CSS px wide, so
+# 1 pt of text is 296 / (3.3 * 72) = 1.25 CSS px (9 pt reads 11 CSS px); on the desktop's
+# 640 px at 6.4 in it was 296 / (6.4 * 72) = 0.64 CSS px
+NARROW_INCHES = 3.3
+
+
+def narrow():
+    """Whether figures are laid out for a narrow column (``plotting.set_layout``)."""
+    return get_layout() == "narrow"
 
 
 def new_figure(width_px, height_px, dpi=100):
@@ -46,6 +59,36 @@ def new_figure(width_px, height_px, dpi=100):
     FigureCanvasAgg(fig)
     fig.patch.set_facecolor(THEME["background"])
     return fig
+
+
+def panels(size, rects, narrow_height, **grid):
+    """A new figure and its axes, laid out for the current layout.
+
+    Wide: ``size`` (width, height) in pixels at 100 dpi, one axes per rect
+    (left, bottom, width, height in figure fractions), exactly as placed.
+    Narrow: ``NARROW_PX`` wide across ``NARROW_INCHES``, ``narrow_height`` inches
+    tall, the axes on a grid (``grid``: Figure.add_gridspec's arguments, one
+    column of len(rects) rows by default; "cells": a gridspec slice per axes).
+    Their margins are found by constrained layout from their labels, ticks and
+    legends as the build leaves them, when the view is made (``settle``), and then
+    fixed: the layout never depends on the values drawn first, and every frame
+    has the same layout, as the blitted layers need. So a build sets limits (or
+    pads its tick labels) that leave room for the widest labels its draws can make.
+    """
+    if not narrow():
+        fig = new_figure(*size)
+        return fig, [fig.add_axes(rect) for rect in rects]
+    dpi = NARROW_PX / NARROW_INCHES
+    height = round(narrow_height * dpi) / dpi  # whole pixels: a stamp lands where a full draw puts it
+    fig = Figure(figsize=(NARROW_INCHES, height), dpi=dpi, layout="constrained")
+    FigureCanvasAgg(fig)
+    fig.patch.set_facecolor(THEME["background"])
+    fig.get_layout_engine().set(w_pad=4 / 72, h_pad=4 / 72, hspace=0.04, wspace=0.04)
+    cells = grid.pop("cells", None)
+    grid.setdefault("nrows", len(rects) if cells is None else 1)
+    spec = fig.add_gridspec(**grid)
+    cells = cells or [spec[i] for i in range(len(rects))]
+    return fig, [fig.add_subplot(spec[cell] if isinstance(cell, tuple) else cell) for cell in cells]
 
 
 def style_axes(ax):
@@ -72,8 +115,9 @@ def legend(ax, loc="upper right", **kw):
 
 
 def legend_above(ax, ncol, columnspacing=1.5):
-    """A legend in one row above the axes, where it can never hide a curve."""
-    return legend(ax, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=ncol,
+    """A legend in one row above the axes, where it can never hide a curve (in the narrow
+    layout, one entry per row: a row of them would not fit)."""
+    return legend(ax, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=1 if narrow() else ncol,
                   borderaxespad=0.2, handlelength=2.0, columnspacing=columnspacing)
 
 
@@ -85,10 +129,11 @@ def density(ax, x, y, color, fill_alpha, lw, ls="-", label=None):
 
 
 def digit_legend(ax, groups):
-    """A legend of the ten classes above the axes, each label its digit in its class colour."""
+    """A legend of the ten classes above the axes, each label its digit in its class colour
+    (closer together in the narrow layout, where the row would be wider than the axes)."""
     legend = ax.legend(groups, [str(d) for d in range(10)], loc="lower left",
                        bbox_to_anchor=(0.0, 1.0), ncol=10, frameon=False, borderaxespad=0.1,
-                       handlelength=0, handletextpad=0, columnspacing=1.2,
+                       handlelength=0, handletextpad=0, columnspacing=0.8 if narrow() else 1.2,
                        fontsize=THEME["font_size"] + 1)
     for d, (handle, text) in enumerate(zip(legend.legend_handles, legend.get_texts())):
         handle.set_visible(False)  # the label is the digit itself, in its class colour

@@ -8,9 +8,10 @@ from collections import OrderedDict
 
 import numpy as np
 from matplotlib.backends.backend_agg import RendererAgg
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.transforms import Bbox
 
-__all__ = ["AxesBlitted", "Blitted", "LiveAxes", "rgba"]
+__all__ = ["AxesBlitted", "Blitted", "LiveAxes", "rgba", "settle"]
 
 
 def rgba(canvas):
@@ -18,6 +19,20 @@ def rgba(canvas):
     buf = canvas.buffer_rgba()
     height, width = buf.shape[:2]
     return {"width": int(width), "height": int(height), "rgba": bytes(buf)}
+
+
+def settle(fig):
+    """Fix a constrained layout (a narrow figure's, ``agg.panels``) where it is now.
+
+    Constrained layout places the axes at each full draw from their labels' sizes,
+    so two draws with different ticks would place them differently, and a blitted
+    frame would mix two layouts. Called when a view is made (at the end of a
+    figure's build, before any values are drawn): the layout is done once, from the
+    build's own labels and limits, then the engine removed.
+    """
+    if isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine):
+        fig.get_layout_engine().execute(fig)
+        fig.set_layout_engine("none")
 
 
 class Blitted:
@@ -49,7 +64,10 @@ class Blitted:
         self.reset(live_artists, overlay)
 
     def reset(self, live_artists, overlay=()):
-        """New live artists (after the figure was rebuilt): every saved layer is dropped."""
+        """New live artists (after the figure was rebuilt): every saved layer is dropped, and
+        a narrow figure's layout is fixed as its build left it (``settle``)."""
+        if self.fig is not None:
+            settle(self.fig)
         self.live, self.overlay = list(live_artists), list(overlay)
         for artist in self.live:
             artist.set_animated(True)

@@ -84,7 +84,7 @@ def run(name, /, **params):
     if plotting.enabled() and plotting.view(name) is None and hasattr(module, "draw"):
         _kept.pop(name, None)  # its figure was dropped (a new theme): draw afresh, keep a view
     scope, key = key_fn(**checked)
-    key = (key, plotting.enabled(), plotting.get_theme())  # what else the image depends on
+    key = (key, plotting.enabled(), plotting.get_theme(), plotting.get_layout())  # what else the image depends on
     held = _kept.get(name)
     if held is None or held[0] != scope:
         held = _kept[name] = (scope, OrderedDict())

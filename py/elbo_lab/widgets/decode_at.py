@@ -34,9 +34,8 @@ def compute(z1, z2):
 
 
 def build(agg):
-    fig = agg.new_figure(640, 320)
-    plane = fig.add_axes((0.08, 0.14, 0.4, 0.8))
-    digit = fig.add_axes((0.58, 0.1, 0.36, 0.8))
+    fig, (plane, digit) = agg.panels((640, 320), [(0.08, 0.14, 0.4, 0.8), (0.58, 0.1, 0.36, 0.8)],
+                                     narrow_height=4.6, height_ratios=(3, 2))
     agg.latent_plane(plane)
     agg.digit_axes(digit)
     marker, = plane.plot([0], [0], "o", ms=10, color=THEME["q"], mec=THEME["background"],

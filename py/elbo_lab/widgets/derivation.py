@@ -87,9 +87,9 @@ def compute(x, mu, sigma, s, n, seed):
 
 
 def build(agg):
-    fig = agg.new_figure(640, 420)
-    top = fig.add_axes((0.125, 0.64, 0.845, 0.29))
-    bottom = fig.add_axes((0.125, 0.11, 0.845, 0.37), sharex=top)
+    fig, (top, bottom) = agg.panels((640, 420), [(0.125, 0.64, 0.845, 0.29), (0.125, 0.11, 0.845, 0.37)],
+                                    narrow_height=5.4, height_ratios=(2, 3))
+    bottom.sharex(top)
     for ax in (top, bottom):
         agg.style_axes(ax)
     p_fill, = top.fill([0, 1, 1], [0, 0, 1], color=THEME["posterior"], alpha=0.25, lw=0)
@@ -107,8 +107,14 @@ def build(agg):
     lpx_line = bottom.axhline(0, color=THEME["posterior"], lw=2, ls="--", label="log p(x)")
     elbo_line = bottom.axhline(0, color=THEME["q"], lw=2, label="ELBO = its mean")
     agg.label_axes(bottom, "z", "nats")
-    leg_bottom = agg.legend(bottom, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=3,
-                            borderaxespad=0.2, handlelength=1.8, columnspacing=1.2)
+    if agg.narrow():
+        # each label as wide as "−5000", the deepest the sliders reach (figure spaces), so the
+        # margin fixed at the build holds the labels of any later range
+        bottom.yaxis.set_major_formatter("{x:\u2007>5g}")
+        leg_bottom = agg.legend_above(bottom, ncol=3)  # a row of three would run past the edge
+    else:
+        leg_bottom = agg.legend(bottom, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=3,
+                                borderaxespad=0.2, handlelength=1.8, columnspacing=1.2)
     return agg.AxesBlitted(fig, [p_fill, p_line, q_fill, q_line, gap, r_line, dots, lpx_line,
                              elbo_line], overlay=[leg_top, leg_bottom])
 

@@ -102,12 +102,14 @@ def _title(ax, text):
 
 
 def build(agg):
-    fig = agg.new_figure(640, 520)
-    plane = fig.add_axes((0.09, 0.44, 0.38, 0.48))
-    zoom = fig.add_axes((0.59, 0.44, 0.38, 0.48))
-    recon = fig.add_axes((0.04, 0.06, 0.2, 0.25))
-    hist = fig.add_axes((0.36, 0.1, 0.6, 0.2))
+    fig, (plane, zoom, recon, hist) = agg.panels(
+        (640, 520), [(0.09, 0.44, 0.38, 0.48), (0.59, 0.44, 0.38, 0.48), (0.04, 0.06, 0.2, 0.25),
+                     (0.36, 0.1, 0.6, 0.2)],
+        narrow_height=7.2, nrows=3, ncols=2, height_ratios=(3, 3, 1.2), width_ratios=(1, 2.5),
+        cells=[(0, slice(None)), (1, slice(None)), (2, 0), (2, 1)])
     agg.latent_plane(plane, lim=PLANE_LIM)
+    if agg.narrow():
+        plane.set_xticks(range(-4, 5, 2))  # as z₂'s, not −2.5, 0.0, 2.5
     _title(plane, "where q(z|x) lands among test digits")
     scatter = plane.scatter([], [], s=7, alpha=0.5, linewidths=0)
     q_dot, = plane.plot([0], [0], "o", ms=8, color=THEME["q"], mec=THEME["background"],
@@ -151,6 +153,9 @@ def build(agg):
     agg.style_axes(hist)
     hist.set_yticks([])
     agg.label_axes(hist, "log p(x), nats", "")
+    if agg.narrow():  # the layout is fixed as the build leaves it: room for a two-line title
+        _title(hist, "the test digits'\nlog p(x)")
+        hist.set_xlim(-400, 0)
     marker = hist.axvline(0, color=THEME["q"], lw=2.2, zorder=4)
     marker_text = hist.text(0, 0.96, "", transform=hist.get_xaxis_transform(), color=THEME["q"],
                             fontsize=THEME["font_size"] - 1, ha="center", va="top", zorder=5)
@@ -179,11 +184,14 @@ def _static(agg, view, layer, test_mu, test_labels, test_log_px):
         p.note = None
     if test_log_px is None:
         p.hist.set_xlim(-400, 0)
-        p.note = p.hist.text(0.5, 0.5, "the test digits' log p(x) are computed in advance for "
-                             "the pretrained models only", transform=p.hist.transAxes,
-                             ha="center", va="center", color=THEME["prior"],
-                             fontsize=THEME["font_size"] - 2)
-        p.hist.set_title("")
+        if agg.narrow():  # a title of two lines, as for the pretrained models: the layout keeps room for it
+            _title(p.hist, "the test digits' log p(x):\npretrained models only")
+        else:
+            p.note = p.hist.text(0.5, 0.5, "the test digits' log p(x) are computed in advance for "
+                                 "the pretrained models only", transform=p.hist.transAxes,
+                                 ha="center", va="center", color=THEME["prior"],
+                                 fontsize=THEME["font_size"] - 2)
+            p.hist.set_title("")
     else:
         lo = math.floor(min(test_log_px.min(), -300) / 50) * 50
         counts, edges = np.histogram(test_log_px, bins=np.arange(lo, 1, 10))
@@ -191,7 +199,8 @@ def _static(agg, view, layer, test_mu, test_labels, test_log_px):
                             alpha=0.5, lw=0)
         p.hist.set_xlim(lo, 0)
         p.hist.set_ylim(0, counts.max() * 1.1)
-        _title(p.hist, f"the {len(test_log_px):,} test digits' log p(x), and yours")
+        wrap = "\n" if agg.narrow() else " "  # narrow: no wider than the histogram
+        _title(p.hist, f"the {len(test_log_px):,} test digits'{wrap}log p(x), and yours")
     view.key = None
     view.hist_limits[layer] = p.hist.get_xlim()
 
@@ -212,7 +221,8 @@ def draw(agg, view, layer, test_mu, test_labels, test_log_px, log_px, recon, q_m
         e.set_center((float(centre[0]), float(centre[1])))
         e.width, e.height = (float(v) for v in 2.0 * k * q_sd / best_sd)
     far = np.abs(centre).max() > VIEW_SD
-    p.off_view.set_text(f"q's centre is off this view, at ({centre[0]:.0f}, {centre[1]:.0f})"
+    wrap = "\n" if agg.narrow() else " "  # narrow: within the panel
+    p.off_view.set_text(f"q's centre is off this view,{wrap}at ({centre[0]:.0f}, {centre[1]:.0f})"
                         if far else "")
     p.off_view.set_visible(bool(far))  # an empty text still costs a layout
     p.picture.set_data(np.reshape(recon, (SIDE, SIDE)))
@@ -222,5 +232,6 @@ def draw(agg, view, layer, test_mu, test_labels, test_log_px, log_px, recon, q_m
     p.marker_text.set_x(at)
     p.marker_text.set_ha("left" if at < lo + 0.5 * (hi - lo) else "right")
     p.marker_text.set_x(at + (0.01 if at < lo + 0.5 * (hi - lo) else -0.01) * (hi - lo))
-    p.marker_text.set_text(f"yours: {log_px:.1f}" + (" (off the scale)" if at != log_px else ""))
+    off = "\n(off the scale)" if agg.narrow() else " (off the scale)"  # narrow: within the histogram
+    p.marker_text.set_text(f"yours: {log_px:.1f}" + (off if at != log_px else ""))
     return view.render(layer_key=layer)

@@ -46,9 +46,8 @@ def compute(run):
 
 
 def build(agg):
-    fig = agg.new_figure(640, 300)
-    left = fig.add_axes((0.11, 0.17, 0.36, 0.66))
-    right = fig.add_axes((0.61, 0.17, 0.36, 0.66))
+    fig, (left, right) = agg.panels((640, 300), [(0.11, 0.17, 0.36, 0.66), (0.61, 0.17, 0.36, 0.66)],
+                                    narrow_height=5.0)
     lines = []
     for ax, name in ((left, "reconstruction −E[log p(x|z)]"), (right, "KL(q(z|x) ‖ p(z))")):
         agg.style_axes(ax)
@@ -60,8 +59,13 @@ def build(agg):
                   ax.plot([], [], color=colour, lw=2, ls="--", label="test")[0]]
         agg.legend(ax)
     shades = [ax.axvspan(1, 1, color=THEME["prior"], alpha=0.15, lw=0) for ax in (left, right)]
-    title = fig.suptitle("", fontsize=THEME["font_size"], color=THEME["text"], y=0.98)
-    return SimpleNamespace(fig=fig, lines=lines, shades=shades, title=title)
+    # narrow: constrained layout places the title in the room it keeps for it
+    title = fig.suptitle("", fontsize=THEME["font_size"], color=THEME["text"], y=None if agg.narrow() else 0.98)
+    note = None
+    if agg.narrow():  # in the shade, bottom left, clear of the curves: the title has no room for it
+        note = left.text(0.02, 0.04, "shaded: warm-up, β < 1", transform=left.transAxes,
+                         color=THEME["text"], fontsize=THEME["font_size"] - 2)
+    return SimpleNamespace(fig=fig, lines=lines, shades=shades, title=title, note=note)
 
 
 def draw(agg, view, run, history):
@@ -87,6 +91,10 @@ def draw(agg, view, run, history):
         ax.set_ylim(bottom if ax is left else 0.0,
                     nice_top(1.05 * max(float(np.max(y)) for y in pair), ladder))
     note = "; shaded: warm-up, β < 1" if len(ramp) else ""
+    if view.note is not None:  # narrow: the note is in the top panel, not in the title
+        view.note.set_visible(bool(note))
+        note = ""
     view.title.set_text(f"Training run: {RUN_TITLES.get(run, run)}{note}")
+    agg.settle(view.fig)
     view.fig.canvas.draw()
     return agg.rgba(view.fig.canvas)

@@ -32,16 +32,16 @@ def compute(n, seed):
 
 
 def build(agg):
-    fig = agg.new_figure(640, 320)
-    plane = fig.add_axes((0.08, 0.14, 0.4, 0.8))
-    grid = fig.add_axes((0.55, 0.06, 0.42, 0.88))
+    fig, (plane, grid) = agg.panels((640, 320), [(0.08, 0.14, 0.4, 0.8), (0.55, 0.06, 0.42, 0.88)],
+                                    narrow_height=5.4)
     agg.latent_plane(plane)
     agg.digit_axes(grid)
     points = plane.scatter([], [], s=16, color=THEME["q"], zorder=3)
-    labels = agg.number_labels(plane, 7, THEME["text"])
+    narrow = agg.narrow()  # numbers a point larger: about as large on a phone as on the desktop
+    labels = agg.number_labels(plane, 8 if narrow else 7, THEME["text"])
     picture = grid.imshow(np.zeros((SIDE, SIDE)), cmap=agg.grey_cmap(), vmin=0, vmax=1,
                           interpolation="nearest")
-    tile_labels = agg.number_labels(grid, 6, THEME["q"], va="top")
+    tile_labels = agg.number_labels(grid, 7 if narrow else 6, THEME["q"], va="top")
     return agg.Blitted(fig, [points, picture, labels, tile_labels])
 
 

@@ -37,16 +37,18 @@ def compute(mu, sigma):
 
 
 def build(agg):
-    fig = agg.new_figure(640, 300)
-    ax = fig.add_axes((0.105, 0.16, 0.875, 0.8))
+    fig, (ax,) = agg.panels((640, 300), [(0.105, 0.16, 0.875, 0.8)], narrow_height=2.6)
     agg.style_axes(ax)
     agg.density(ax, Z, PRIOR, THEME["prior"], 0.15, lw=2, ls="--", label="prior p(z) = N(0, 1)")
     q_fill, q_line = agg.density(ax, Z, PRIOR, THEME["q"], 0.25, lw=2.5, label="q(z) = N(μ, σ²)")
     ax.set_xlim(Z[0], Z[-1])
     ax.set_xlabel("z", color=THEME["text"], fontsize=THEME["font_size"])
     ax.set_ylabel("density", color=THEME["text"], fontsize=THEME["font_size"])
-    legend = ax.legend(loc="upper right", frameon=False, labelcolor=THEME["text"],
-                       fontsize=THEME["font_size"])
+    if agg.narrow():  # above the axes: inside, it would cover q
+        legend = agg.legend_above(ax, ncol=1)
+    else:
+        legend = ax.legend(loc="upper right", frameon=False, labelcolor=THEME["text"],
+                           fontsize=THEME["font_size"])
     return agg.Blitted(fig, [q_fill, q_line], overlay=[legend])
 
 

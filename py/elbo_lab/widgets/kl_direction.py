@@ -33,8 +33,7 @@ def compute(x, s):
 
 
 def build(agg):
-    fig = agg.new_figure(640, 300)
-    ax = fig.add_axes((0.105, 0.17, 0.875, 0.72))
+    fig, (ax,) = agg.panels((640, 300), [(0.105, 0.17, 0.875, 0.72)], narrow_height=3.0)
     agg.style_axes(ax)
     p_fill, = ax.fill([0, 1, 1], [0, 0, 1], color=THEME["posterior"], alpha=0.25, lw=0)
     p_line, = ax.plot([], [], color=THEME["posterior"], lw=2, label="p(z | x)")
@@ -44,6 +43,11 @@ def build(agg):
     ax.set_xlim(Z[0], Z[-1])
     agg.label_axes(ax, "z", "density")
     legend = agg.legend_above(ax, ncol=3, columnspacing=1.0)
+    if agg.narrow():
+        ax.locator_params(axis="y", nbins=4, steps=[1, 2, 5, 10])
+        # the layout is fixed as the build leaves it: room for the widest tick labels
+        # any x and s give ("0.5"), not just the defaults' ("1")
+        ax.set_ylim(0.0, 1.5)
     return agg.Blitted(fig, [p_fill, p_line, rev, fwd], overlay=[legend])
 
 

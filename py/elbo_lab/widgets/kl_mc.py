@@ -43,8 +43,7 @@ def compute(mu, sigma, n, seed):
 
 
 def build(agg):
-    fig = agg.new_figure(640, 300)
-    ax = fig.add_axes((0.1, 0.17, 0.87, 0.72))
+    fig, (ax,) = agg.panels((640, 300), [(0.1, 0.17, 0.87, 0.72)], narrow_height=3.0)
     agg.style_axes(ax)
     ax.set_xscale("log")
     (band,) = ax.fill([1, 2, 2, 1], [0, 0, 1, 1], color=THEME["q"], alpha=0.15, lw=0,
@@ -54,6 +53,13 @@ def build(agg):
     (dot,) = ax.plot([1], [0], "o", color=THEME["mc"], ms=6)
     agg.label_axes(ax, "number of samples of q", "KL estimate (nats)")
     legend = agg.legend_above(ax, ncol=3)
+    if agg.narrow():
+        ax.locator_params(axis="y", nbins=4, steps=[1, 2, 5, 10])
+        ax.tick_params(axis="x", which="minor", labelbottom=False)  # 2×10⁰ ... collide for n <= 10
+        # the layout is fixed as the build leaves it: room for the widest tick labels
+        # any n, μ and σ give ("−0.05"), not just the defaults' ("−1")
+        ax.set_xlim(1, 100)
+        ax.set_ylim(-0.05, 0.1)
     return agg.Blitted(fig, [band, exact, line, dot], overlay=[legend])
 
 

@@ -44,21 +44,22 @@ def compute():
 
 
 def build(agg):
-    fig = agg.new_figure(640, 400)
-    left = fig.add_axes((0.11, 0.45, 0.37, 0.47))
-    under = fig.add_axes((0.11, 0.11, 0.37, 0.2), sharex=left)
-    top = fig.add_axes((0.6, 0.6, 0.37, 0.32), sharex=left)
-    bottom = fig.add_axes((0.6, 0.11, 0.37, 0.32), sharex=left)
+    # narrow: one column, the ELBO over the gap over reconstruction over KL
+    fig, (left, under, top, bottom) = agg.panels(
+        (640, 400), [(0.11, 0.45, 0.37, 0.47), (0.11, 0.11, 0.37, 0.2), (0.6, 0.6, 0.37, 0.32),
+                     (0.6, 0.11, 0.37, 0.32)], narrow_height=5.8, height_ratios=(5, 2, 3, 3))
+    for ax in (under, top, bottom):
+        ax.sharex(left)
     for ax in (left, under, top, bottom):
         agg.style_axes(ax)
-    for ax in (left, top):
+    for ax in (left, top) + ((under,) if agg.narrow() else ()):  # epochs under the lowest axes only
         ax.tick_params(labelbottom=False)
     titles = ((left, "ELBO and log p(x)"), (under, "the gap: log p(x) − ELBO"),
               (top, "reconstruction −E[log p(x|z)]"), (bottom, "KL(q(z|x) ‖ p(z))"))
     for ax, title in titles:
         ax.set_title(title, fontsize=THEME["font_size"] - 1, color=THEME["text"])
     agg.label_axes(left, "", "nats per digit")
-    agg.label_axes(under, "epoch", "nats")
+    agg.label_axes(under, "" if agg.narrow() else "epoch", "nats")
     agg.label_axes(bottom, "epoch", "")
     shades = [ax.axvspan(0, 1, color=THEME["prior"], alpha=0.15, lw=0, label="KL warm-up")
               for ax in (left, under, top, bottom)]  # only the left legend lists it

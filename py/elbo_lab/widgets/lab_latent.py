@@ -41,9 +41,8 @@ def compute():
 
 
 def build(agg):
-    fig = agg.new_figure(640, 360)
-    plane = fig.add_axes((0.09, 0.13, 0.38, 0.63))
-    hist = fig.add_axes((0.62, 0.14, 0.35, 0.62))
+    fig, (plane, hist) = agg.panels((640, 360), [(0.09, 0.13, 0.38, 0.63), (0.62, 0.14, 0.35, 0.62)],
+                                    narrow_height=5.6, height_ratios=(2, 1))
     agg.latent_plane(plane)
     plane.set_xlim(-LIM, LIM)
     plane.set_ylim(-LIM, LIM)
@@ -54,14 +53,28 @@ def build(agg):
     bars, = hist.fill([0, 1, 1], [0, 0, 1], color=THEME["q"], alpha=0.3, lw=0)
     outline, = hist.plot([], [], color=THEME["q"], lw=1.5)
     mean = hist.axvline(0.0, color=THEME["text"], lw=1.5, ls="--")
-    mean_text = hist.text(0.97, 0.95, "", transform=hist.transAxes, ha="right", va="top",
-                          fontsize=THEME["font_size"] - 1, color=THEME["text"])
     agg.label_axes(hist, "KL(q(z|x) ‖ p(z)), nats", "test digits")
-    hist.set_title("information in each code", fontsize=THEME["font_size"] - 1,
-                   color=THEME["text"])
+    if agg.narrow():  # the mean under the title: inside, as large as it is here, it would cover bars and line
+        mean_format = "information in each code\nmean {:.2f} nats"
+        # two lines now: the layout is fixed as the build leaves it
+        mean_text = hist.set_title(mean_format.format(0.0), fontsize=THEME["font_size"] - 1,
+                                   color=THEME["text"])
+        # every count as wide as "1000" (figure spaces): the margin fixed at the build holds them
+        hist.yaxis.set_major_formatter("{x:\u2007>4g}")
+    else:
+        mean_text = hist.text(0.97, 0.95, "", transform=hist.transAxes, ha="right", va="top",
+                              fontsize=THEME["font_size"] - 1, color=THEME["text"])
+        hist.set_title("information in each code", fontsize=THEME["font_size"] - 1,
+                       color=THEME["text"])
+        mean_format = "mean {:.2f} nats"
+    if agg.narrow():  # a suptitle: constrained layout keeps room for its two lines above the axes
+        title = fig.suptitle("encoder means\n", x=0.02, ha="left", fontsize=THEME["font_size"] - 1,
+                             color=THEME["text"])
+    else:
+        title = fig.text(0.02, 0.975, "", ha="left", va="top",
+                         fontsize=THEME["font_size"] - 1, color=THEME["text"])
     view = agg.Blitted(fig, [*groups, bars, outline, mean, mean_text])
-    view.title = fig.text(0.02, 0.975, "", ha="left", va="top",
-                          fontsize=THEME["font_size"] - 1, color=THEME["text"])
+    view.mean_format, view.title = mean_format, title
     return view
 
 
@@ -84,17 +97,22 @@ def draw(agg, view, points, labels, kl_each, z_dim, outside):
     bars.set_xy(np.column_stack([x, y]))
     average = float(np.mean(kl_each))
     mean.set_xdata([average, average])
-    mean_text.set_text(f"mean {average:.2f} nats")
+    mean_text.set_text(view.mean_format.format(average))
     count_top = nice_top(1.15 * float(counts.max()),
                          (10.0, 20.0, 50.0, 100.0, 150.0, 200.0, 300.0, 400.0))
     key = (top, count_top, z_dim, outside)
     if key != view.key:
         hist.set_xlim(0.0, top)
         hist.set_ylim(0.0, count_top)
-        what = ("encoder means of the test digits" if z_dim == 2 else
-                f"encoder means of the test digits, projected from {z_dim} dimensions\n"
-                "onto their top 2 principal directions (PCA)")
-        note = f"; {outside} outside the frame, drawn at its edge" if outside else ""
+        if agg.narrow():  # shorter, and always two lines: the layout fixed at the build has room for two
+            what = ("encoder means of the test digits" if z_dim == 2 else
+                    f"encoder means, PCA of {z_dim} dimensions")
+            note = f"\n{outside} outside the frame, drawn at its edge" if outside else "\n"
+        else:
+            what = ("encoder means of the test digits" if z_dim == 2 else
+                    f"encoder means of the test digits, projected from {z_dim} dimensions\n"
+                    "onto their top 2 principal directions (PCA)")
+            note = f"; {outside} outside the frame, drawn at its edge" if outside else ""
         view.title.set_text(what + note)
         axis = ("z₁", "z₂") if z_dim == 2 else ("principal direction 1", "principal direction 2")
         agg.label_axes(plane, *axis)

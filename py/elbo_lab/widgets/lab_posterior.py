@@ -58,10 +58,12 @@ def compute(digit):
 
 
 def build(agg):
-    fig = agg.new_figure(640, 320)
-    top = fig.add_axes((0.05, 0.52, 0.19, 0.36))
-    bottom = fig.add_axes((0.05, 0.08, 0.19, 0.36))
-    plane = fig.add_axes((0.38, 0.14, 0.58, 0.74))
+    # narrow: the digit and its reconstruction side by side over the plane, 896 px tall: a whole
+    # number, or the legend's stamp (made on whole pixels) would sit a fraction off a full draw's
+    fig, (top, bottom, plane) = agg.panels(
+        (640, 320), [(0.05, 0.52, 0.19, 0.36), (0.05, 0.08, 0.19, 0.36), (0.38, 0.14, 0.58, 0.74)],
+        narrow_height=4.62, nrows=2, ncols=2, height_ratios=(1, 2),
+        cells=[(0, 0), (0, 1), (1, slice(None))])
     for ax, name in ((top, "test digit x"), (bottom, "reconstruction")):
         agg.digit_axes(ax)
         ax.set_title(name, fontsize=THEME["font_size"] - 1, color=THEME["text"])
@@ -76,11 +78,18 @@ def build(agg):
     centre, = plane.plot([0], [0], "+", color=THEME["q"], ms=9, mew=1.5, zorder=3)
     handles = [agg.Patch(color=agg.to_rgba(THEME["posterior"], 0.45), label="true p(z | x)"),
                ellipses[0], ellipses[1]]
-    legend = agg.legend(plane, loc="lower left", handles=handles,
-                        labels=["exact p(z | x)", "q(z | x), 1 sd", "2 sd"],
-                        bbox_to_anchor=(0.0, 1.0), ncol=3, borderaxespad=0.2, handlelength=1.5,
-                        columnspacing=1.0)
+    labels = ["exact p(z | x)", "q(z | x), 1 sd", "2 sd"]
+    if agg.narrow():  # a row of three is wider than the figure: q's two ellipses on the first row
+        handles, labels = [handles[1], handles[0], handles[2]], [labels[1], labels[0], labels[2]]
+    legend = agg.legend(plane, loc="lower left", handles=handles, labels=labels,
+                        bbox_to_anchor=(0.0, 1.0), ncol=2 if agg.narrow() else 3, borderaxespad=0.2,
+                        handlelength=1.5, columnspacing=1.0)
     frames = [spine for ax in (top, bottom) for spine in ax.spines.values()]  # over the pictures
+    if agg.narrow():
+        # laid out (as the view is made) for ticks as wide as the plane's may get ("−12.0", one
+        # at its right end), not the first digit's; and before draw reads the plane's box
+        plane.set_xlim(-12.0, -10.0)
+        plane.set_ylim(-12.0, -10.0)
     view = agg.LiveAxes(fig, plane, pictures + frames, overlay=[legend])
     view.pictures, view.ellipses, view.centre, view.contours = pictures, ellipses, centre, None
     return view

@@ -45,9 +45,8 @@ def compute():
 
 
 def build(agg):
-    fig = agg.new_figure(640, 320)
-    pairs = fig.add_axes((0.1, 0.06, 0.38, 0.8))
-    grid = fig.add_axes((0.56, 0.06, 0.4, 0.8))
+    fig, (pairs, grid) = agg.panels((640, 320), [(0.1, 0.06, 0.38, 0.8), (0.56, 0.06, 0.4, 0.8)],
+                                    narrow_height=5.2, height_ratios=(1, 1))
     for ax in (pairs, grid):
         agg.digit_axes(ax)
     left = pairs.imshow(np.zeros((SIDE, SIDE)), cmap=agg.grey_cmap(), vmin=0, vmax=1,
@@ -58,7 +57,33 @@ def build(agg):
                     color=THEME["text"])
     for spine in pairs.spines.values():
         spine.set_visible(False)
+    # framed now for ten digits and a 2-D latent (as compute makes at first): the narrow
+    # layout is fixed as the build leaves it, with room for the row names and titles
+    blank = np.zeros((10, SIDE * SIDE))
+    _frame(agg, pairs, grid, pairs_mosaic(blank, blank).shape,
+           mosaic(np.zeros((MANIFOLD_SIDE ** 2, SIDE * SIDE)), cols=MANIFOLD_SIDE).shape, 10, 2)
     return agg.Blitted(fig, [left, right])
+
+
+def _frame(agg, pairs, grid, shape, shape_m, n, z_dim):
+    """Limits, row names and titles for a pairs mosaic of ``shape`` (n digits) and a
+    manifold of ``shape_m``."""
+    pairs.set_xlim(-0.5, shape[1] - 0.5)
+    pairs.set_ylim(shape[0] - 0.5, -0.5)
+    pair_height = 2 * (SIDE + 1) - 1 + 4  # see pairs_mosaic
+    pair_rows = [SIDE / 2 + k * pair_height for k in range(-(-n // 5))]
+    pairs.set_yticks([y + dy for y in pair_rows for dy in (0.0, SIDE + 1.0)],
+                     ["data", "recon."] * len(pair_rows))
+    pairs.tick_params(axis="y", length=0, labelsize=THEME["font_size"] - 1, colors=THEME["text"])
+    grid.set_xlim(-0.5, shape_m[1] - 0.5)
+    grid.set_ylim(shape_m[0] - 0.5, -0.5)
+    if z_dim == 2:
+        title = "decoded: z₁, z₂ at the prior's\n5% … 95% quantiles"
+    elif agg.narrow():  # the wide title's second line is wider than the figure
+        title = f"decoded along principal directions 1, 2\n5% … 95% quantiles, the other {z_dim - 2} at 0"
+    else:
+        title = f"decoded along the top 2 principal\ndirections, 5% … 95% quantiles (other {z_dim - 2} at 0)"
+    grid.set_title(title, fontsize=THEME["font_size"] - 1, color=THEME["text"])
 
 
 def draw(agg, view, data, recons, manifold, z_dim):
@@ -75,21 +100,5 @@ def draw(agg, view, data, recons, manifold, z_dim):
     right.set_extent((-0.5, tiles_m.shape[1] - 0.5, tiles_m.shape[0] - 0.5, -0.5))
     key = (tiles.shape, tiles_m.shape, z_dim)
     if key != view.key:
-        pairs.set_xlim(-0.5, tiles.shape[1] - 0.5)
-        pairs.set_ylim(tiles.shape[0] - 0.5, -0.5)
-        pair_height = 2 * (SIDE + 1) - 1 + 4  # see pairs_mosaic
-        pair_rows = [SIDE / 2 + k * pair_height for k in range(-(-len(data) // 5))]
-        pairs.set_yticks([y + dy for y in pair_rows for dy in (0.0, SIDE + 1.0)],
-                         ["data", "recon."] * len(pair_rows))
-        pairs.tick_params(axis="y", length=0, labelsize=THEME["font_size"] - 1,
-                          colors=THEME["text"])
-        grid.set_xlim(-0.5, tiles_m.shape[1] - 0.5)
-        grid.set_ylim(tiles_m.shape[0] - 0.5, -0.5)
-        if z_dim == 2:
-            grid.set_title("decoded: z₁, z₂ at the prior's\n5% … 95% quantiles", fontsize=THEME["font_size"] - 1,
-                           color=THEME["text"])
-        else:
-            grid.set_title(f"decoded along the top 2 principal\ndirections, 5% … 95% quantiles "
-                           f"(other {z_dim - 2} at 0)", fontsize=THEME["font_size"] - 1,
-                           color=THEME["text"])
+        _frame(agg, pairs, grid, tiles.shape, tiles_m.shape, len(data), z_dim)
     return view.render(layer_key=key)

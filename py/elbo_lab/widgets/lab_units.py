@@ -35,31 +35,47 @@ def compute():
 
 
 def build(agg):
-    """An empty figure: its bars are made by ``draw``, for as many dimensions as the run has."""
-    view = agg.Blitted(agg.new_figure(640, 260), [])
+    """An empty view: its figure is made by ``draw``, for as many dimensions as the run has."""
+    view = agg.Blitted(None, [])
     view.z_dim = None
     return view
 
 
 def _bars(agg, view, Z):
-    """(Re)build the axes for Z bars: called when the number of dimensions changes."""
-    fig = view.fig
-    fig.clear()
-    ax = fig.add_axes((0.1, 0.18, 0.87, 0.62))
+    """A new figure with axes for Z bars: made when the number of dimensions changes (in the
+    narrow layout, a new figure is laid out afresh for its new tick labels)."""
+    narrow = agg.narrow()
+    view.crowded = narrow and Z > 8  # narrow, more than 8 bars: 0.17 in each
+    view.fig, (ax,) = agg.panels((640, 260), [(0.1, 0.18, 0.87, 0.62)],
+                                 narrow_height=3.2 if view.crowded else 2.9)
     agg.style_axes(ax)
     ax.grid(False, axis="x")
     bars = ax.bar(range(Z), [0.0] * Z, width=0.7, color=THEME["q"])
+    # narrow: 9 pt, the least that reads on a phone, and upright when crowded (wider than a bar)
     labels = [ax.text(d, 0.0, "", ha="center", va="bottom", color=THEME["text"],
-                      fontsize=THEME["font_size"] - (1 if Z <= 8 else 3)) for d in range(Z)]
-    ax.set_xticks(range(Z), [f"z{subscript(d + 1)}" for d in range(Z)])
+                      fontsize=THEME["font_size"] - (2 if narrow else 1 if Z <= 8 else 3),
+                      rotation=90 if view.crowded else 0) for d in range(Z)]
+    names = [f"z{subscript(d + 1)}" for d in range(Z)]
+    if view.crowded:  # every other dimension named: side by side, the names would touch
+        names = [name if d % 2 == 0 else "" for d, name in enumerate(names)]
+    ax.set_xticks(range(Z), names)
     ax.set_xlim(-0.6, Z - 0.4)
+    if narrow:  # every label as wide as "0.5" (figure spaces): the margin fixed at the build holds them
+        ax.yaxis.set_major_formatter("{x:\u2007>3g}")
     agg.label_axes(ax, "latent dimension", "KL, nats per digit")
-    title = ax.text(0.0, 1.2, "", transform=ax.transAxes, ha="left", va="bottom",
-                    fontsize=THEME["font_size"], color=THEME["text"])
     handles = [agg.Patch(color=THEME["q"], label="active: Var over x of E[z_d|x] > 0.01"),
                agg.Patch(color=THEME["prior"], alpha=0.6, label="inactive")]
-    agg.legend(ax, loc="lower right", handles=handles, bbox_to_anchor=(1.0, 1.0), ncol=2,
-               borderaxespad=0.2, handlelength=1.2)
+    if narrow:  # the legend's row is wider than the figure: a column below, the title above
+        # its widest text now: the layout is fixed as the build leaves it
+        title = ax.set_title(f"{Z} of {Z} units active", loc="left", fontsize=THEME["font_size"],
+                             color=THEME["text"])
+        view.fig.legend(handles=handles, loc="outside lower left", frameon=False,
+                        labelcolor=THEME["text"], fontsize=THEME["font_size"] - 1, handlelength=1.2)
+    else:
+        title = ax.text(0.0, 1.2, "", transform=ax.transAxes, ha="left", va="bottom",
+                        fontsize=THEME["font_size"], color=THEME["text"])
+        agg.legend(ax, loc="lower right", handles=handles, bbox_to_anchor=(1.0, 1.0), ncol=2,
+                   borderaxespad=0.2, handlelength=1.2)
     view.reset([*bars, *labels, title])
     view.z_dim = Z
 
@@ -72,7 +88,8 @@ def draw(agg, view, kl_dims, active):
         _bars(agg, view, Z)
     bars, labels, title = view.live[:Z], view.live[Z:2 * Z], view.live[-1]
     ax = view.fig.axes[0]
-    top = nice_top(1.2 * float(max(np.max(kl_dims), 0.0)),
+    headroom = 1.4 if view.crowded else 1.2  # crowded: for the upright numbers
+    top = nice_top(headroom * float(max(np.max(kl_dims), 0.0)),
                    (0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 7.5, 10.0, 15.0, 20.0))
     for bar, text, value, on in zip(bars, labels, kl_dims, active):
         bar.set_height(float(value))

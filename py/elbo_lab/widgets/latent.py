@@ -50,9 +50,8 @@ def compute(classes, model):
 
 
 def build(agg):
-    fig = agg.new_figure(640, 360)
-    plane = fig.add_axes((0.08, 0.12, 0.4, 0.72))
-    grid = fig.add_axes((0.56, 0.12, 0.4, 0.72))
+    fig, (plane, grid) = agg.panels((640, 360), [(0.08, 0.12, 0.4, 0.72), (0.56, 0.12, 0.4, 0.72)],
+                                    narrow_height=6.4, height_ratios=(1.1, 1))
     agg.latent_plane(plane)
     agg.digit_axes(grid)
     groups = [plane.scatter([], [], s=30, marker=path, color=THEME["digits"][d],
@@ -65,9 +64,19 @@ def build(agg):
                     fontsize=THEME["font_size"] - 1)
     grid.set_ylabel("z₂: 5% (bottom) … 95%", color=THEME["text"],
                     fontsize=THEME["font_size"] - 1)
+    _titles(agg, fig, "beta1")  # here too: the narrow layout is fixed as the build leaves it
     view = agg.Blitted(fig, groups, overlay=[legend])
     view.manifold = picture
     return view
+
+
+def _titles(agg, fig, model):
+    plane, grid = fig.axes
+    plane.set_title(f"test digits: encoder means, {MODEL_TITLES[model]}", pad=24,
+                    fontsize=THEME["font_size"] - 1, color=THEME["text"])
+    # level with the plane's title, above its legend; narrow: below the plane, nothing to clear
+    grid.set_title(f"decoded manifold, {MODEL_TITLES[model]}", pad=6 if agg.narrow() else 24,
+                   fontsize=THEME["font_size"] - 1, color=THEME["text"])
 
 
 def draw(agg, view, mu, labels, chosen, model, tiles):
@@ -78,8 +87,5 @@ def draw(agg, view, mu, labels, chosen, model, tiles):
     if view.key != model:
         view.manifold.set_data(tiles)
         view.manifold.set_extent((-0.5, tiles.shape[1] - 0.5, tiles.shape[0] - 0.5, -0.5))
-        view.fig.axes[0].set_title(f"test digits: encoder means, {MODEL_TITLES[model]}", pad=24,
-                                   fontsize=THEME["font_size"] - 1, color=THEME["text"])
-        view.fig.axes[1].set_title(f"decoded manifold, {MODEL_TITLES[model]}", pad=24,
-                                   fontsize=THEME["font_size"] - 1, color=THEME["text"])
+        _titles(agg, view.fig, model)
     return view.render(layer_key=model)

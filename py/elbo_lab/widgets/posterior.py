@@ -45,8 +45,7 @@ def compute(x, s):
 
 
 def build(agg):
-    fig = agg.new_figure(640, 300)
-    ax = fig.add_axes((0.105, 0.15, 0.875, 0.74))
+    fig, (ax,) = agg.panels((640, 300), [(0.105, 0.15, 0.875, 0.74)], narrow_height=2.6)
     agg.style_axes(ax)
     agg.density(ax, Z, PRIOR, THEME["prior"], 0.12, lw=2, ls="--", label="prior p(z) = N(0, 1)")
     p_fill, p_line = agg.density(ax, Z, PRIOR, THEME["posterior"], 0.25, lw=2.5,
@@ -54,6 +53,10 @@ def build(agg):
     marks = [ax.axvline(0.0, color=THEME["posterior"], lw=1, ls=":") for _ in range(2)]
     ax.set_xlim(Z[0], Z[-1])
     agg.label_axes(ax, "z", "density")
+    if agg.narrow():  # ticks one decimal can show, each label as wide as "10.0" (figure spaces),
+        # so the margin fixed at the build holds the labels of any later range
+        ax.locator_params(axis="y", nbins=4, steps=[1, 2, 5, 10])
+        ax.yaxis.set_major_formatter("{x:\u2007>4.1f}")
     legend = agg.legend_above(ax, ncol=2)
     return agg.Blitted(fig, [p_fill, p_line, *marks], overlay=[legend])
 

@@ -62,9 +62,8 @@ def compute(mu, sigma, n, seed):
 
 
 def build(agg):
-    fig = agg.new_figure(640, 320)
-    left = fig.add_axes((0.09, 0.16, 0.37, 0.7))
-    right = fig.add_axes((0.6, 0.16, 0.37, 0.7))
+    fig, (left, right) = agg.panels((640, 320), [(0.09, 0.16, 0.37, 0.7), (0.6, 0.16, 0.37, 0.7)],
+                                    narrow_height=4.6)
     for ax in (left, right):
         agg.style_axes(ax)
     eps_line, = left.plot([], [], color=THEME["prior"], lw=1.5, label="ε ~ N(0, 1)")
@@ -72,8 +71,11 @@ def build(agg):
     z_line, = left.plot([], [], color=THEME["q"], lw=1.5, label="z = μ + σ ε")
     left.set_xlim(-7, 7)
     agg.label_axes(left, "value", "density")
-    leg = agg.legend(left, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2,
-                     borderaxespad=0.2, handlelength=1.5, columnspacing=1.0)
+    if agg.narrow():  # a row of both would run past the image's edge
+        leg = agg.legend_above(left, ncol=2)
+    else:
+        leg = agg.legend(left, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2,
+                         borderaxespad=0.2, handlelength=1.5, columnspacing=1.0)
     # markers on lines, not scatters: Agg stamps one rendered marker per point
     rep_pts, sf_pts = (right.plot([], [], ls="none", marker="o", ms=2.5, mew=0, color=colour,
                                   alpha=0.35)[0] for colour in (THEME["q"], THEME["alt"]))
@@ -82,7 +84,11 @@ def build(agg):
     right.set_yticks([0, 1], ["score\nfunction", "reparam-\neterisation"])
     right.grid(False, axis="y")
     agg.label_axes(right, "estimate of d/dμ E[z²]", "")
-    title = right.set_title(" ", fontsize=THEME["font_size"] - 1, color=THEME["text"])
+    if agg.narrow():  # no label at the right end, where its half past the axes would leave the image
+        right.locator_params(axis="x", nbins=4, prune="upper")
+    # narrow: flush with the axes' right end, as the title is wider than the axes
+    title = right.set_title(" ", fontsize=THEME["font_size"] - 1, color=THEME["text"],
+                            loc="right" if agg.narrow() else "center")
     view = agg.AxesBlitted(fig, [eps_line, z_fill, z_line, rep_pts, sf_pts, exact_line, title],
                        overlay=[leg])
     view.jitter = np.random.default_rng(12345).uniform(-0.3, 0.3, 1000)

@@ -62,9 +62,8 @@ def compute(x, beta, s):
 
 
 def build(agg):
-    fig = agg.new_figure(640, 300)
-    ax = fig.add_axes((0.105, 0.17, 0.555, 0.72))
-    bars_ax = fig.add_axes((0.78, 0.17, 0.2, 0.72))
+    fig, (ax, bars_ax) = agg.panels((640, 300), [(0.105, 0.17, 0.555, 0.72), (0.78, 0.17, 0.2, 0.72)],
+                                    narrow_height=4.4, height_ratios=(3, 2))
     for a in (ax, bars_ax):
         agg.style_axes(a)
     p_fill, = ax.fill([0, 1, 1], [0, 0, 1], color=THEME["posterior"], alpha=0.25, lw=0)
@@ -80,6 +79,11 @@ def build(agg):
     bars_ax.axvline(0.0, color=THEME["text"], lw=0.8)
     bars_ax.grid(False, axis="y")
     bars_ax.set_xlabel("nats", color=THEME["text"], fontsize=THEME["font_size"])
+    if agg.narrow():  # the layout is fixed as the build leaves it: room for the widest labels
+        ax.locator_params(axis="y", nbins=4, steps=[1, 2, 5, 10])
+        ax.yaxis.set_major_formatter("{x:\u2007>4g}")  # each as wide as " 0.5" or "  32" (figure spaces)
+        bars_ax.locator_params(axis="x", nbins=4)
+        bars_ax.set_xlim(-500.0, 500.0)  # the ends of the bars' ladder
     return agg.AxesBlitted(fig, [p_fill, p_line, q_line, *bars], overlay=[legend])
 
 
