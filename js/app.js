@@ -135,6 +135,7 @@
   // A reader's answer slower than this shows "computing"; a figure whose every answer takes
   // a tenth of a second or more (a grid posterior) says so at once: data-computing-ms="0".
   const COMPUTING_MS = 150;
+  const FOLLOW_MS = 200;  // while a control keeps moving, the URL follows it at most this often
 
   function readNumber(input) {
     const text = String(input.value).trim();
@@ -310,6 +311,7 @@
       const query = new URLSearchParams(location.search);
       for (const [id, value] of Object.entries(entries)) {
         this.fromUrl.delete(id);  // a value set since is no longer the link's
+        delete this.following[id];  // and a control's value followed before is older
         if (value === null || String(value) === this.defaults.get(id)) query.delete(id);
         else query.set(id, String(value));
       }
@@ -319,7 +321,29 @@
       } catch (err) { /* keep going */ }
     },
 
-    follow(id) { this.set({ [id]: controlText(id) }); },
+    /* The URL follows a control's value. A drag moves a control at every frame, and each
+     * history.replaceState costs the page's main thread about a millisecond (and the browser
+     * process work of its own): so a burst of moves is written at once, then at most every
+     * FOLLOW_MS, ending with its last value. */
+    following: {},
+    followTimer: 0,
+    follow(id) {
+      this.fromUrl.delete(id);
+      this.following[id] = controlText(id);
+      if (!this.followTimer) this.writeFollowed();
+    },
+    flushFollowed() {  // what a reader copies now must have the latest values
+      if (Object.keys(this.following).length) this.set(this.following);
+    },
+    writeFollowed() {
+      const entries = this.following;
+      this.following = {};
+      this.set(entries);
+      this.followTimer = setTimeout(() => {
+        this.followTimer = 0;
+        if (Object.keys(this.following).length) this.writeFollowed();
+      }, FOLLOW_MS);
+    },
   };
 
   function paintImage(canvas, image) {
@@ -339,6 +363,22 @@
 
   /* Bind one row of the generated table (js/figures.js) to its figure: the element
    * data-widget="<key>", its canvas, and its outputs data-show="<value key>". */
+  /* A control that drives figures besides its own (the KL figure's μ and σ drive the Monte
+   * Carlo figure's too) would make a drag pay for figures the reader cannot see. Such a
+   * figure, when more than a screen from the viewport, waits, and draws as it approaches. */
+  const nearby = new Map();  // figure -> {near, waiting: its update, put off}
+  const nearWatch = "IntersectionObserver" in window ? new IntersectionObserver((entries) => {
+    for (const e of entries) {
+      const state = nearby.get(e.target);
+      state.near = e.isIntersecting;
+      if (state.near && state.waiting) {
+        const update = state.waiting;
+        state.waiting = null;
+        update();
+      }
+    }
+  }, { rootMargin: "100% 0px" }) : null;
+
   function bindWidget(row, bridge) {
     const figure = document.querySelector(`[data-widget="${row.key}"]`);
     const errorBox = figure.querySelector(".widget-error");
@@ -438,10 +478,21 @@
       }, opts.background);
     }
 
+    const near = { near: true, waiting: null };
+    if (nearWatch) {
+      nearby.set(figure, near);
+      nearWatch.observe(figure);
+    }
     for (const id of Object.values(row.params)) {  // one listener per control and row
       if (!refreshers.has(id)) refreshers.set(id, []);
       refreshers.get(id).push(() => update());
-      listen(id, () => { lastInput = metrics.lastInput = performance.now(); permalink.follow(id); update(); });
+      const own = figure.contains($(id));
+      listen(id, () => {
+        lastInput = metrics.lastInput = performance.now();
+        permalink.follow(id);
+        if (!own && !near.near) near.waiting = () => update();  // far off screen: when it nears
+        else update();
+      });
     }
     if (canvas) bindDrag(canvas, row, () => axes, () => { lastInput = metrics.lastInput = performance.now(); update(); });
     return update;
@@ -679,6 +730,7 @@
     const ids = new Set(ELBO.FIGURES.flatMap((row) => Object.values(row.params)));
     Object.values(ELBO.LAB_SETTINGS).forEach((id) => { if ($(id)) ids.add(id); });
     permalink.load([...ids]);
+    window.addEventListener("elbo-url-wanted", () => permalink.flushFollowed());
     const labIds = Object.values(ELBO.LAB_SETTINGS);
     const tools = {
       bridge: bridge,

@@ -154,6 +154,7 @@
   /* ---- the figure tools ---- */
 
   function pageUrl() {  // the page's own address, without embed or fragment
+    window.dispatchEvent(new Event("elbo-url-wanted"));  // app.js writes any value it holds back
     const url = new URL(location.href);
     url.searchParams.delete("embed");
     url.hash = "";

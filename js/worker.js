@@ -413,8 +413,11 @@ function elboWorkerMain() {
       post({ type: "lab", event: "error", message: String((err && err.message) || err) });
       return;
     }
+    const stepped = status.step !== lastStep;
     lastStep = status.step;
-    post({ type: "lab", event: "progress", status: status });
+    // a chunk may end mid-step (Python's pieces are shorter than a step): the page hears of
+    // whole steps only, so that it is not told the same status three times in four
+    if (stepped || status.done) post({ type: "lab", event: "progress", status: status });
     const replayed = untilStep !== null && status.step >= untilStep;
     if (status.done || replayed) {
       training = false;

@@ -19,7 +19,7 @@ from .gaussian import log_std_normal
 from .logmath import log_mean_exp, logsumexp
 from .losses import bernoulli_log_pmf
 
-__all__ = ["estimate", "log_px", "log_weights"]
+__all__ = ["estimate", "estimate_in_pieces", "log_px", "log_weights"]
 
 
 def log_weights(vae, x, eps, chunk_elements=2**21):
@@ -53,10 +53,35 @@ def estimate(vae, x, k, rng, chunk_elements=2**21):
     log w_s, "log_px_se" (delta method; inf for k = 1). On the same samples,
     log_px >= elbo for every digit (Jensen's inequality).
     """
+    pieces = estimate_in_pieces(vae, x, k, rng, None, chunk_elements)
+    while True:
+        try:
+            next(pieces)
+        except StopIteration as done:
+            return done.value
+
+
+def estimate_in_pieces(vae, x, k, rng, rows, chunk_elements=2**21):
+    """``estimate`` as a generator that weighs ``rows`` digits at a time (None: all at once).
+
+    It yields None after each piece but the last and returns ``estimate``'s dict.
+    The eps are drawn at the start, as ``estimate`` draws them, so the pieces change
+    only the grouping of rows: each digit's numbers agree with ``estimate``'s to rounding.
+    """
     k = whole("k", k, 1)
     x = binary_images(x, vae.x_dim)
-    eps = generator(rng).standard_normal((k, x.shape[0], vae.z_dim)).astype(vae.dtype, copy=False)
-    log_w = log_weights(vae, x, eps, chunk_elements)
+    N = x.shape[0]
+    rows = N if rows is None else whole("rows", rows, 1)
+    eps = generator(rng).standard_normal((k, N, vae.z_dim)).astype(vae.dtype, copy=False)
+    if rows >= N:
+        log_w = log_weights(vae, x, eps, chunk_elements)
+    else:
+        log_w = np.empty((k, N))
+        for start in range(0, N, rows):
+            log_w[:, start : start + rows] = log_weights(vae, x[start : start + rows],
+                                                         eps[:, start : start + rows], chunk_elements)
+            if start + rows < N:
+                yield None
     value, se = log_mean_exp(log_w, axis=0)
     return {"log_px": value, "elbo": log_w.mean(axis=0), "log_px_se": se}
 

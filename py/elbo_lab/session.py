@@ -9,16 +9,16 @@ current session and cache on its ``version``.
 
 The run. ``VAE(784, HIDDEN, z_dim, seed=seed, dtype=np.float32)`` trained by
 ``training.train(..., batch_size=128, lr, beta, seed, warmup_epochs=warmup,
-yield_steps=True)`` on the 9,000 training digits: 71 Adam steps per epoch.
-Chunks end between optimiser steps, so the same settings give the same run,
-bit for bit, however it is chunked (a test checks). The generator is made for
+yield_steps=True, piece_rows=PIECE_ROWS)`` on the 9,000 training digits: 71 Adam
+steps per epoch. Chunks end between pieces of work (``Lab._units``), so the same
+settings give the same run, bit for bit, however it is chunked (a test checks). The generator is made for
 ``EPOCHS_MAX`` epochs and stopped at the target (its length changes no number),
 so the target can be raised or lowered mid-run (``set_epochs``).
 
 Curves. Each epoch's record from ``training.train`` (training means and the
 test set at one fixed eps draw), plus one at epoch 0 for the untrained model.
 On a schedule (``evaluation_due``) the lab estimates log p(x) by importance
-sampling (IWAE, k = 64, ``importance.estimate``) on 100 fixed test digits and,
+sampling (IWAE, k = 64, ``importance.estimate_in_pieces``) on 100 fixed test digits and,
 from the same samples, the ELBO. Measured natively (2 cores, float32, numpy
 matmul, whole 150- and 600-epoch runs in 15 ms chunks): one evaluation takes
 5-6 ms and one epoch 6-10 ms, so evaluating at epochs 1, 2 and 5 and then every
@@ -37,17 +37,23 @@ import numpy as np
 from . import data, importance, layers
 from .checks import ParamError, in_range, whole
 from .params import Choice, Real, Whole, check_all, defaults
-from .training import train
+from .training import PIECE, train
 from .vae import VAE
 
 __all__ = ["ACTIONS", "BATCH_SIZE", "EPOCHS_MAX", "EVAL_K", "PRESETS", "SETTINGS", "Lab",
            "advance", "current", "evaluation_due", "lab_data", "principal_directions", "reset",
-           "set_epochs", "status", "subset_indices"]
+           "pause", "set_epochs", "status", "subset_indices"]
 
 BATCH_SIZE = 128
 EPOCHS_MAX = 500
 HIDDEN = 128  # as the pretrained models (scripts/pretrain.py)
 EVAL_K = 64  # importance samples per digit in the periodic evaluation
+# The lab's work comes in pieces of a few ms in the browser, so that a reader's call waits
+# for at most one (a whole step of 128 is 33 ms there): a batch's gradient is summed over
+# pieces of PIECE_ROWS digits (the test loss over 4x as many), and the evaluation weighs
+# EVAL_ROWS digits at a time
+PIECE_ROWS = 32
+EVAL_ROWS = 4
 
 SETTINGS = (
     Real("beta", 1.0, "β, the weight on the KL term", "lab-beta", lo=0.0, hi=40.0, step=0.5,
@@ -160,13 +166,17 @@ class Lab:
         self.model = VAE(data.N_PIXELS, HIDDEN, s["z_dim"], seed=s["seed"], dtype=np.float32)
         self._steps = train(self.model, d["X_train"], EPOCHS_MAX, batch_size=BATCH_SIZE,
                             lr=s["lr"], beta=s["beta"], seed=s["seed"],
-                            warmup_epochs=s["warmup"], X_test=d["X_test"], yield_steps=True)
+                            warmup_epochs=s["warmup"], X_test=d["X_test"], yield_steps=True,
+                            piece_rows=PIECE_ROWS)
+        self._work = self._units()
+        self._mid_step = False  # a chunk ended inside a step: its pieces so far are done
         self.steps_per_epoch = -(-d["X_train"].shape[0] // BATCH_SIZE)
         self.step = 0
         self.epoch = 0
         self.history = [self._epoch_zero()]
         self.evaluations = []
-        self._evaluate()
+        for _ in self._evaluation(0):
+            pass
         self.run = _next("run")
         self.version = _next("version")
         self._memo = (self.version, {})
@@ -190,44 +200,77 @@ class Lab:
                 "test_recon": float(test["recon"]), "test_kl": float(test["kl"]),
                 "test_neg_elbo": float(test["recon"]) + float(test["kl"])}
 
-    def _evaluate(self):
-        """Evaluate the subset at the current epoch; the rng depends only on (seed, epoch)."""
+    def _evaluation(self, epoch):
+        """A generator: evaluate the subset at ``epoch`` in pieces (yields None between them),
+        then append the evaluation. The rng depends only on (seed, epoch)."""
         d = lab_data()
-        rng = np.random.default_rng([self.settings["seed"], self.epoch, 1])
-        out = importance.estimate(self.model, d["X_test"][d["subset"]], EVAL_K, rng)
+        rng = np.random.default_rng([self.settings["seed"], epoch, 1])
+        out = yield from importance.estimate_in_pieces(self.model, d["X_test"][d["subset"]],
+                                                       EVAL_K, rng, EVAL_ROWS)
         n = len(d["subset"])
         se = math.sqrt(float(np.sum(out["log_px_se"] ** 2))) / n
-        self.evaluations.append({"epoch": self.epoch,
+        self.evaluations.append({"epoch": epoch,
                                  "subset_log_px": float(np.mean(out["log_px"])),
                                  "subset_elbo": float(np.mean(out["elbo"])),
                                  "subset_log_px_se": se})
+
+    def _units(self):
+        """The run's work as a generator of units of a few ms: True after a unit that ends a
+        step, False after one that does not. A step that ends an epoch ends after the epoch's
+        test loss and, when due, its evaluation, and only then is it counted and its epoch
+        recorded: between units, what the lab shows is always a whole step's."""
+        for item in self._steps:
+            self._mid_step = True
+            if item is PIECE:
+                yield False
+                continue
+            if item is not None and evaluation_due(item["epoch"]):
+                yield False  # the test loss is done; the evaluation is the next pieces
+                for _ in self._evaluation(item["epoch"]):  # appends in its last piece: this unit
+                    yield False
+            self.step += 1
+            if item is not None:
+                self.epoch = item["epoch"]
+                self.history.append({key: (int(v) if key in ("step", "epoch") else float(v))
+                                     for key, v in item.items()})
+            self._mid_step = False
+            yield True
+
+    def finish_step(self):
+        """Do the rest of a step begun by the last chunk, if any (a pause lands on a whole step:
+        its weights are then those of the step the lab shows, and a link to it replays them).
+        Returns whether it did any work."""
+        finished = False
+        while self._mid_step:
+            finished = True
+            next(self._work)
+        if finished:
+            self.version = _next("version")
+        return finished
 
     @property
     def done(self):
         return self.epoch >= self.settings["epochs"]
 
     def advance(self, ms, max_steps=None):
-        """Optimiser steps for about ``ms`` ms of wall time: at least one, unless done.
+        """Train for about ``ms`` ms of wall time: at least one unit of work, unless done.
 
-        Stops early at the target epochs or after ``max_steps`` steps. An epoch's
-        record, and its evaluation when due, belong to the step that ends it.
-        Returns the number of steps taken.
+        A unit is a piece of a step (``_units``), so a chunk may end mid-step: what the
+        lab shows then stays at the last whole step, and the next chunk goes on from
+        there. No unit is begun that would end past the deadline if it took as long as
+        the last one. Stops early at the target epochs or after
+        ``max_steps`` steps. An epoch's record, and its evaluation when due, belong to
+        the step that ends it. Returns the number of steps completed.
         """
         deadline = time.perf_counter() + ms / 1000.0
         taken = 0
         while not self.done:
-            record = next(self._steps)
-            self.step += 1
-            taken += 1
-            if record is not None:
-                self.epoch = record["epoch"]
-                self.history.append({key: (int(v) if key in ("step", "epoch") else float(v))
-                                     for key, v in record.items()})
-                if evaluation_due(self.epoch):
-                    self._evaluate()
+            start = time.perf_counter()
+            taken += next(self._work)
             if max_steps is not None and taken >= max_steps:
                 break
-            if time.perf_counter() >= deadline:
+            now = time.perf_counter()
+            if now + (now - start) > deadline:  # the next unit, if like this one, would overrun
                 break
         if taken:
             self.version = _next("version")
@@ -283,7 +326,8 @@ def reset(**settings):
 
 
 def advance(ms=15.0, max_steps=None):
-    """Train the current run for about ``ms`` milliseconds (at least one step unless done).
+    """Train the current run for about ``ms`` milliseconds: at least one piece of work (a
+    few ms; ``Lab.advance``) unless done.
 
     ms: a number in [0, 60000]. max_steps: None, or a whole number >= 1 to stop
     after that many steps. Returns status.
@@ -305,6 +349,14 @@ def status():
     test_recon, test_kl, test_neg_elbo and beta; None at epoch 0).
     """
     return current().status()
+
+
+def pause():
+    """Training stops in the worker; Python finishes the step under way (at most a few dozen
+    ms: its last pieces, and its epoch's test loss and evaluation if it ends one) and reports
+    where it stopped. Returns status."""
+    current().finish_step()
+    return status()
 
 
 def set_epochs(epochs):
@@ -332,7 +384,7 @@ ACTIONS = {
     "reset": reset,
     "advance": advance,
     "status": lambda: status(),
-    "pause": lambda: status(),  # training stops in the worker; Python reports where it stopped
+    "pause": lambda: pause(),
     "epochs": set_epochs,
     "presets": lambda: PRESETS,
     "matmul": use_matmul,

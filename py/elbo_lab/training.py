@@ -12,7 +12,16 @@ from .checks import ParamError, binary_images, generator, in_range, whole
 from .optim import Adam
 from .vae import VAE
 
-__all__ = ["evaluate", "train", "train_step"]
+__all__ = ["PIECE", "evaluate", "train", "train_step"]
+
+
+class _Piece:
+    def __repr__(self):
+        return "PIECE"
+
+
+PIECE = _Piece()
+"""What ``train(yield_steps=True, piece_rows=...)`` yields after a piece of work that ends no step."""
 
 
 def train_step(model, opt, x, eps, beta=1.0):
@@ -49,7 +58,7 @@ def evaluate(model, X, rng, n_draws=1):
 
 
 def train(model, X, epochs, batch_size=128, lr=1e-3, beta=1.0, seed=0, *,
-          warmup_epochs=0, X_test=None, optimizer=None, yield_steps=False):
+          warmup_epochs=0, X_test=None, optimizer=None, yield_steps=False, piece_rows=None):
     """Train with Adam; a generator that yields one progress record per epoch.
 
     X: (N, x_dim) training images, binary pixels. epochs, batch_size: whole
@@ -70,6 +79,12 @@ def train(model, X, epochs, batch_size=128, lr=1e-3, beta=1.0, seed=0, *,
     step that does. The arithmetic and the random draws are the same either
     way, so are the records; this only lets a caller stop mid-epoch (the
     training lab runs in chunks of a few milliseconds).
+    piece_rows: None, or a whole number >= 1: each batch's gradient is then summed
+    over pieces of at most this many rows (``VAE.fused_grads`` with n and add) before
+    the one Adam update, and the test set's loss over pieces of ``TEST_PIECES`` times
+    as many. With yield_steps, ``PIECE`` is yielded after each piece that ends no step,
+    so that no unit of the work is longer than a piece. The same piece_rows give the
+    same records with or without yield_steps; other piece_rows differ only by rounding.
 
     Each record is a dict: "step" (optimiser steps so far in this run), "epoch"
     (epochs done, from 1), "beta" (the KL weight at the epoch's end), and the
@@ -92,12 +107,51 @@ def train(model, X, epochs, batch_size=128, lr=1e-3, beta=1.0, seed=0, *,
     elif not isinstance(optimizer, Adam) or optimizer.params is not model.params:
         raise ParamError("optimizer", "optimizer must be an Adam built on this model's params")
     optimizer.lr = lr
+    if piece_rows is not None:
+        piece_rows = whole("piece_rows", piece_rows, 1)
     X = np.ascontiguousarray(X, dtype=model.dtype)
     return _train(model, X, epochs, batch_size, beta, seed, warmup_epochs, X_test, optimizer,
-                  bool(yield_steps))
+                  bool(yield_steps), piece_rows)
 
 
-def _train(model, X, epochs, batch_size, beta, seed, warmup_epochs, X_test, opt, yield_steps):
+TEST_PIECES = 4  # a test piece (forward only) has this many times a gradient piece's rows
+
+
+def _step_in_pieces(model, opt, x, eps, beta, rows, yield_steps):
+    """``train_step`` with the batch's gradient summed over pieces of ``rows`` rows."""
+    n = x.shape[0]
+    stats = {"loss": 0.0, "recon": 0.0, "kl": 0.0}
+    for start in range(0, n, rows):
+        share = model.fused_grads(x[start : start + rows], eps[start : start + rows], beta,
+                                  n=n, add=start > 0)
+        for key in stats:
+            stats[key] += share[key]
+        if yield_steps and start + rows < n:
+            yield PIECE
+    opt.step(model.grads)
+    return stats
+
+
+def pieced_loss(model, X, eps, rows=None, yield_pieces=False):
+    """A generator: the model's loss terms on X at eps (``VAE.loss`` at beta 1), ``rows`` rows
+    at a time (None: at once). It yields ``PIECE`` between pieces if asked, and returns the
+    stats, each the mean over all of X."""
+    N = X.shape[0]
+    if rows is None or rows >= N:
+        return model.loss(X, eps, 1.0)
+    out = {"loss": 0.0, "recon": 0.0, "kl": 0.0}
+    for start in range(0, N, rows):
+        part = model.loss(X[start : start + rows], eps[start : start + rows], 1.0)
+        n = min(rows, N - start)
+        for key in out:
+            out[key] += part[key] * (n / N)
+        if yield_pieces and start + rows < N:
+            yield PIECE
+    return out
+
+
+def _train(model, X, epochs, batch_size, beta, seed, warmup_epochs, X_test, opt, yield_steps,
+           piece_rows):
     rng = np.random.default_rng(seed)
     N, Z = X.shape[0], model.z_dim
     steps_per_epoch = -(-N // batch_size)
@@ -112,7 +166,11 @@ def _train(model, X, epochs, batch_size, beta, seed, warmup_epochs, X_test, opt,
             x = X[order[start : start + batch_size]]
             eps = rng.standard_normal((x.shape[0], Z)).astype(model.dtype, copy=False)
             beta_t = beta * min(1.0, step / warmup_steps) if warmup_steps > 0 else beta
-            stats = train_step(model, opt, x, eps, beta_t)
+            if piece_rows is None or x.shape[0] <= piece_rows:
+                stats = train_step(model, opt, x, eps, beta_t)
+            else:
+                stats = yield from _step_in_pieces(model, opt, x, eps, beta_t, piece_rows,
+                                                   yield_steps)
             step += 1
             for key in totals:
                 totals[key] += stats[key] * x.shape[0]
@@ -122,7 +180,10 @@ def _train(model, X, epochs, batch_size, beta, seed, warmup_epochs, X_test, opt,
         record.update({key: total / N for key, total in totals.items()})
         record["neg_elbo"] = record["recon"] + record["kl"]
         if X_test is not None:
-            test = model.loss(X_test, eps_test, 1.0)
+            if yield_steps and piece_rows is not None:
+                yield PIECE  # the step's weights are in; the test loss is the next piece
+            test = yield from pieced_loss(model, X_test, eps_test,
+                                          piece_rows and TEST_PIECES * piece_rows, yield_steps)
             record.update(test_recon=test["recon"], test_kl=test["kl"],
                           test_neg_elbo=test["recon"] + test["kl"])
         yield record

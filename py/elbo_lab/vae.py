@@ -112,7 +112,9 @@ class VAE:
         # for fused_grads: gradients in one flat buffer laid out as ``flat`` (``grads``
         # holds views into it, so Adam updates all at once), and per-batch-size work
         # arrays; both reused on every step (loss_and_grads returns new arrays instead)
-        self.grads = self._views(np.zeros_like(self.flat))
+        self._grad_flat = np.zeros_like(self.flat)
+        self.grads = self._views(self._grad_flat)
+        self._part = None  # fused_grads(add=True): (a piece's gradients, flat, and their views)
         self._workspaces = {}
 
     def _views(self, flat):
@@ -248,7 +250,7 @@ class VAE:
             self._workspaces[N] = ws
         return ws
 
-    def fused_grads(self, x, eps, beta):
+    def fused_grads(self, x, eps, beta, *, n=None, add=False):
         """``loss_and_grads`` in one pass that allocates no big arrays. Returns the stats.
 
         x: (N, x_dim) binary pixels and eps: (N, z_dim), both of the model's dtype, and
@@ -257,10 +259,23 @@ class VAE:
         (N, x_dim) array lives in a work buffer reused from step to step, and the
         weight gradients are written into ``self.grads``. Fresh big arrays on every
         step cost page faults natively and garbage in the browser.
+
+        A batch can also be taken in pieces (the training lab does, so that no unit of
+        its work is long): n is then the whole batch's size (default N), the stats and
+        gradients are this piece's share of the batch's means (sums over its rows / n),
+        and add=True adds the gradients to ``self.grads`` instead of replacing them.
+        The shares of all the pieces sum to the batch's stats and gradients.
         """
-        P, act, grads = self.params, self.activation, self.grads
-        N = x.shape[0]
-        ws = self._workspace(N)
+        P, act = self.params, self.activation
+        if add:
+            if self._part is None:
+                part = np.empty_like(self.flat)
+                self._part = (part, self._views(part))
+            grads = self._part[1]
+        else:
+            grads = self.grads
+        N = x.shape[0] if n is None else n
+        ws = self._workspace(x.shape[0])
         # forward: encoder
         h1 = matmul(x, P["W1"], out=ws["h1"])
         h1 += P["b1"]
@@ -312,6 +327,8 @@ class VAE:
         da1 *= act.der(h1, out=ws["nh_b"])
         matmul(x, da1, trans_a=True, out=grads["W1"])
         np.sum(da1, axis=0, out=grads["b1"])
+        if add:
+            self._grad_flat += self._part[0]
         recon, kl = float(recon), float(kl)
         return {"loss": recon + beta * kl, "recon": recon, "kl": kl}
 

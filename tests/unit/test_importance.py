@@ -113,3 +113,24 @@ def bad_calls():
 def test_bad_arguments_raise_value_error(case):
     _, call, match, param = bad_calls()[case]
     assert_raises_naming(call, match, param)
+
+
+@pytest.mark.parametrize("rows", [1, 3, 7, 10, 50])
+def test_estimate_in_pieces_weighs_the_same_samples(rows, digits):
+    """Pieces of rows digits draw the same eps as estimate and give each digit's numbers to
+    rounding; they yield once between pieces."""
+    x = digits[2][:10]
+    model = vae.VAE(hidden=16, z_dim=2, seed=3)
+    whole = importance.estimate(model, x, 40, np.random.default_rng(5))
+    pieces = importance.estimate_in_pieces(model, x, 40, np.random.default_rng(5), rows)
+    yields = 0
+    while True:
+        try:
+            assert next(pieces) is None
+            yields += 1
+        except StopIteration as done:
+            out = done.value
+            break
+    assert yields == max(0, math.ceil(10 / rows) - 1)
+    for key in whole:
+        np.testing.assert_allclose(out[key], whole[key], rtol=1e-12)

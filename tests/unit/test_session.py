@@ -59,7 +59,7 @@ def test_session_is_training_train_with_these_settings(digits):
                                            epochs=3))[0]
     model = vae.VAE(784, 128, 2, seed=11, dtype=np.float32)
     records = list(training.train(model, X_train, 3, batch_size=128, lr=0.002, beta=1.5, seed=11,
-                                  warmup_epochs=1, X_test=X_test))
+                                  warmup_epochs=1, X_test=X_test, piece_rows=session.PIECE_ROWS))
     assert history[1:] == records
     np.testing.assert_array_equal(session.current().model.flat, model.flat)
 
@@ -154,7 +154,8 @@ def test_control_errors_and_actions():
     assert _lab("presets") == {"ok": True, "result": session.PRESETS}
     status = _lab("reset", **session.PRESETS["warmup"]["settings"])["result"]
     assert status["settings"] == session.PRESETS["warmup"]["settings"]
-    assert _lab("advance", ms=0, max_steps=1)["result"]["step"] == 1
+    assert _lab("advance", ms=0)["result"]["step"] == 0  # one piece of the first step
+    assert _lab("advance", ms=60000, max_steps=1)["result"]["step"] == 1
     assert _lab("pause")["result"] == _lab("status")["result"] == session.status()
 
 
@@ -397,3 +398,74 @@ def test_warmup_keeps_more_units_active_than_no_warmup():
     assert 0.1 < partial["total_kl"] < 0.35 and 0.25 < warm["total_kl"] < 0.6
     cold = _train_preset("warmup", warmup=0)[1]  # the warm-up preset without its warm-up
     assert cold["active_units"] == 0
+
+
+def test_the_lab_works_in_small_units_and_shows_only_whole_steps():
+    """Each unit of the run's work (what advance(0) does) is one piece: at most PIECE_ROWS
+    digits of a gradient, 4x that of test loss, or EVAL_ROWS digits of the evaluation. Between
+    units the step, epoch, history and evaluations change only when a step is complete, all at
+    once, and the weights only in a step's last gradient piece."""
+    run = session.Lab(session.defaults(session.SETTINGS))
+    model = run.model
+    rows = {"grad": 0, "loss": 0, "encode": 0}
+    originals = {"grad": model.fused_grads, "loss": model.loss, "encode": model.encode}
+
+    def counting(kind):
+        def call(x, *args, **kwargs):
+            rows[kind] += x.shape[0]
+            return originals[kind](x, *args, **kwargs)
+        return call
+
+    for kind in rows:
+        setattr(model, {"grad": "fused_grads", "loss": "loss", "encode": "encode"}[kind],
+                counting(kind))
+
+    def seen():
+        return (run.step, run.epoch, len(run.history), len(run.evaluations), model.flat.copy())
+
+    before = seen()
+    units = steps = 0
+    while run.epoch < 2:  # epochs 1 and 2 end with the test loss and an evaluation
+        rows.update(grad=0, loss=0, encode=0)
+        steps += run.advance(0.0)
+        units += 1
+        assert rows["grad"] <= session.PIECE_ROWS and rows["loss"] <= 4 * session.PIECE_ROWS
+        assert rows["encode"] <= session.EVAL_ROWS
+        assert sum(n > 0 for n in rows.values()) == 1  # one kind of piece per unit
+        after = seen()
+        if after[0] == before[0]:  # mid-step: nothing the lab shows has moved
+            assert after[1:4] == before[1:4]
+            if rows["grad"] == 0:  # the weights too, but for a step's last gradient piece
+                np.testing.assert_array_equal(after[4], before[4])
+        else:
+            assert after[0] == before[0] + 1
+            if after[1] != before[1]:  # the step that ends an epoch brings its record
+                assert after[2] == before[2] + 1 and after[3] == before[3] + 1
+                assert run.evaluations[-1]["epoch"] == run.history[-1]["epoch"] == after[1]
+        before = after
+    assert steps == run.step == 2 * 71
+    # 2 x (70 x 4 + 2) gradient pieces, 2 x 8 test-loss pieces, 2 x 25 evaluation pieces
+    assert units == 2 * (70 * 4 + 2) + 2 * 8 + 2 * (100 // session.EVAL_ROWS)
+
+
+def test_a_pause_lands_on_a_whole_step_whose_weights_a_link_replays():
+    """Paused inside a step (mid-batch, or in the epoch-end test loss and evaluation that
+    follow a step's weights), the lab finishes that step: it then shows the step whose weights
+    it has, as a run trained to that step (a replayed link) has them."""
+    settings = dict(seed=4, epochs=3)
+    for units in (2, 70 * 4 + 2 + 3, 70 * 4 + 2 + 8 + 10):  # mid-batch; test loss; evaluation
+        session.reset(**settings)
+        for _ in range(units):
+            session.advance(ms=0.0)
+        shown = session.status()["step"]
+        paused = _lab("pause")["result"]
+        assert paused["step"] == shown + 1 and paused == session.status()
+        weights = session.current().model.flat.copy()
+        history = list(session.current().history)
+        evaluations = list(session.current().evaluations)
+        assert not session.current().finish_step()  # nothing left to finish
+        session.reset(**settings)
+        session.advance(ms=60000.0, max_steps=paused["step"])
+        np.testing.assert_array_equal(session.current().model.flat, weights)
+        assert session.current().history == history
+        assert session.current().evaluations == evaluations

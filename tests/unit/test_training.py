@@ -95,6 +95,31 @@ def test_yield_steps_gives_the_same_records_bit_for_bit(digits):
     np.testing.assert_array_equal(model_a.flat, model_b.flat)
 
 
+def test_pieces_of_a_batch_change_only_the_rounding_and_yield_between(digits):
+    """With piece_rows the records are bit for bit the same with or without yield_steps, a
+    PIECE is yielded after each piece that ends no step, and the run is the whole-batch run to
+    float32 rounding (carried through 71 Adam steps)."""
+    X_train, _, X_test, _ = digits
+    kwargs = dict(batch_size=128, lr=3e-3, beta=2.0, seed=5, warmup_epochs=1, X_test=X_test)
+    models = [vae.VAE(784, 128, 3, seed=5, dtype=np.float32) for _ in range(3)]
+    plain = list(training.train(models[0], X_train, 1, piece_rows=32, **kwargs))
+    units = list(training.train(models[1], X_train, 1, piece_rows=32, yield_steps=True, **kwargs))
+    whole = list(training.train(models[2], X_train, 1, **kwargs))
+    # 70 batches of 128 rows in 4 pieces, the last batch of 40 in 2, the 1,000 test digits'
+    # loss in 8 pieces of 128: a PIECE after each piece but a step's last, and after the
+    # epoch's last step, before its test loss
+    kinds = [training.PIECE if u is training.PIECE else None if u is None else "record"
+             for u in units]
+    assert kinds.count(None) == 70 and kinds.count("record") == 1 and kinds[-1] == "record"
+    assert kinds.count(training.PIECE) == 70 * 3 + 1 + 1 + 7
+    assert kinds[:4] == [training.PIECE] * 3 + [None]
+    assert [u for u in units if isinstance(u, dict)] == plain
+    np.testing.assert_array_equal(models[0].flat, models[1].flat)
+    for key, value in whole[0].items():
+        assert plain[0][key] == pytest.approx(value, rel=1e-4), key
+    np.testing.assert_allclose(models[0].flat, models[2].flat, atol=1e-3)
+
+
 # -- bad arguments -------------------------------------------------------------------
 
 
@@ -119,6 +144,8 @@ def bad_calls():
          "epochs"),
         ("train batch zero", lambda: training.train(m, X, 1, batch_size=0),
          "batch_size must be a whole number of at least 1", "batch_size"),
+        ("train piece_rows zero", lambda: training.train(m, X, 1, piece_rows=0),
+         "piece_rows must be a whole number of at least 1", "piece_rows"),
         ("train batch float", lambda: training.train(m, X, 1, batch_size=1.5),
          "batch_size must be a whole number", "batch_size"),
         ("train beta negative", lambda: training.train(m, X, 1, beta=-1), "beta must be 0 or more", "beta"),

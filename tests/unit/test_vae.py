@@ -203,3 +203,22 @@ def bad_calls():
 def test_bad_arguments_raise_value_error(case):
     _, call, match, param = bad_calls()[case]
     assert_raises_naming(call, match, param)
+
+
+@pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-11), (np.float32, 2e-5)])
+def test_a_batch_taken_in_pieces_gives_the_whole_batch_s_gradient(dtype, rtol, digits):
+    """fused_grads(n=N, add=...) on pieces of a batch: the shares sum to the batch's stats and
+    gradients (a summation in another order, so equal to rounding)."""
+    model = vae.VAE(hidden=32, z_dim=3, seed=2, dtype=dtype)
+    x = digits[0][:50].astype(dtype)
+    eps = np.random.default_rng(0).standard_normal((50, 3)).astype(dtype)
+    whole = model.fused_grads(x, eps, 0.7)
+    grads = {k: g.copy() for k, g in model.grads.items()}
+    model.grads["W3"][...] = np.nan  # the first piece replaces, not adds
+    shares = [model.fused_grads(x[a:b], eps[a:b], 0.7, n=50, add=a > 0)
+              for a, b in ((0, 16), (16, 32), (32, 48), (48, 50))]
+    for key in whole:
+        assert sum(s[key] for s in shares) == pytest.approx(whole[key], rel=rtol)
+    for name in grads:
+        scale = np.abs(grads[name]).max()
+        np.testing.assert_allclose(model.grads[name], grads[name], rtol=rtol, atol=rtol * scale)

@@ -25,7 +25,7 @@ from matplotlib.markers import MarkerStyle
 from matplotlib.patches import Circle, Ellipse, Patch
 from matplotlib.path import Path
 from matplotlib.textpath import TextPath
-from matplotlib.transforms import IdentityTransform
+from matplotlib.transforms import Bbox, IdentityTransform
 
 from . import get_layout, install
 from .blit import AxesBlitted, Blitted, LiveAxes, rgba, settle
@@ -35,7 +35,7 @@ from .theme import THEME
 __all__ = ["AxesBlitted", "Blitted", "Ellipse", "LiveAxes", "LinearSegmentedColormap", "Line2D", "Patch", "density",
            "digit_axes", "digit_legend", "digit_markers", "grey_cmap",
            "label_axes", "latent_plane", "legend", "legend_above", "narrow", "new_figure", "number_labels",
-           "panels", "png_bytes", "settle",
+           "panels", "png_bytes", "quick_extents", "settle",
            "rgba", "set_numbers", "style_axes", "to_rgba"]
 
 LATENT_LIM = 3.5  # the latent plane of the pretrained models: [-3.5, 3.5]^2
@@ -204,6 +204,26 @@ def _number_path(text, size, va, dpi):
             vertices = vertices - [0.0, TextPath((0, 0), "0", size=size).get_extents().y1 * dpi / 72.0]
         _NUMBER_PATHS[key] = Path(vertices, path.codes)
     return _NUMBER_PATHS[key]
+
+
+class _MarkerPath(Path):
+    """A marker's path whose extents are its control points' box, which holds the curve.
+
+    A collection of one marker (a scatter of one colour) asks its marker's extents on every
+    draw, only to learn that it is smaller than the figure (it is then stamped, the fast
+    way). The exact extents of a curved marker cost a polynomial's roots per Bézier segment:
+    natively a third of the generate figure's frame. The box is as good an answer there
+    and takes no roots; the path and so the pixels are the marker's own."""
+
+    def get_extents(self, transform=None, **kwargs):
+        points = self.vertices if transform is None else transform.transform(self.vertices)
+        return Bbox([points.min(axis=0), points.max(axis=0)])
+
+
+def quick_extents(collection):
+    """``collection`` (a scatter) with its marker paths as ``_MarkerPath``s: the same drawing."""
+    collection.set_paths([_MarkerPath(p.vertices, p.codes) for p in collection.get_paths()])
+    return collection
 
 
 def number_labels(ax, size, color, va="bottom", zorder=4):

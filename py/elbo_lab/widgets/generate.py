@@ -36,7 +36,7 @@ def build(agg):
                                     narrow_height=5.4)
     agg.latent_plane(plane)
     agg.digit_axes(grid)
-    points = plane.scatter([], [], s=16, color=THEME["q"], zorder=3)
+    points = agg.quick_extents(plane.scatter([], [], s=16, color=THEME["q"], zorder=3))
     narrow = agg.narrow()  # numbers a point larger: about as large on a phone as on the desktop
     labels = agg.number_labels(plane, 8 if narrow else 7, THEME["text"])
     picture = grid.imshow(np.zeros((SIDE, SIDE)), cmap=agg.grey_cmap(), vmin=0, vmax=1,

@@ -1,0 +1,93 @@
+"""What keeps a drag light on the page's side (issue 14), in Chromium with real Pyodide: the
+address follows a burst of moves a few times, not at every frame, yet a link copied at once
+has the last value; a figure that another figure's control drives waits while far off
+screen, and draws as it comes near."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+from test_browser_article import page_format
+
+from elbo_lab import widgets
+
+from harness import wait_ready
+
+pytestmark = pytest.mark.browser
+
+# A drag of the KL figure's mu slider: one input per frame; returns its length and last value.
+DRAG_JS = """async (moves) => {
+    const el = document.getElementById('kl-mu');
+    const raf = () => new Promise((r) => requestAnimationFrame(r));
+    const t0 = performance.now();
+    for (let i = 0; i < moves; i++) {
+        el.value = String(-2 + 4 * i / (moves - 1));
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+        await raf();
+    }
+    return { ms: performance.now() - t0, value: el.value };
+}"""
+
+COUNT_JS = """() => {
+    window.addressWrites = 0;
+    const write = history.replaceState.bind(history);
+    history.replaceState = (...args) => { window.addressWrites++; return write(...args); };
+}"""
+
+
+def test_a_drag_writes_the_address_a_few_times_and_ends_on_its_last_value(context_page, site):
+    page = context_page()
+    page.goto(f"{site}/index.html")
+    wait_ready(page)
+    page.locator("#fig-kl").scroll_into_view_if_needed()
+    page.evaluate(COUNT_JS)
+    drag = page.evaluate(DRAG_JS, 40)
+    expect(page).to_have_url(re.compile(rf"[?&]kl-mu={re.escape(drag['value'])}(&|#|$)"))
+    writes = page.evaluate("window.addressWrites")
+    # the first move at once, then at most one write per 200 ms, the last after the drag
+    assert 2 <= writes <= drag["ms"] / 200 + 2, (writes, drag["ms"])
+    assert writes < 40 / 3
+
+
+def test_a_link_copied_mid_burst_has_the_last_value(context_page, site):
+    page = context_page()
+    page.goto(f"{site}/index.html")
+    wait_ready(page)
+    # two moves in one task: the second is held back (200 ms), then the link tool is used
+    search = page.evaluate("""() => {
+        const el = document.getElementById('kl-sigma');
+        for (const v of ['0.8', '1.3']) {
+            el.value = v;
+            el.dispatchEvent(new Event('input', { bubbles: true }));
+        }
+        const held = location.search;
+        document.querySelector('#fig-kl [data-tool="link"]').click();
+        return { held: held, after: location.search };
+    }""")
+    assert "kl-sigma=0.8" in search["held"]
+    assert "kl-sigma=1.3" in search["after"]
+
+
+def test_a_figure_far_off_screen_waits_for_a_shared_control_then_draws_near(context_page, site):
+    page = context_page()
+    page.goto(f"{site}/index.html")
+    wait_ready(page)
+    page.evaluate("window.scrollTo(0, 0)")  # the KL figures are several screens down
+    page.wait_for_timeout(300)
+    sent = "() => ELBO.bridge.sent.get('kl_mc') || 0"
+    before = page.evaluate(sent)
+    exact = page.locator("#klmc-exact")
+    shown = exact.text_content()
+    page.evaluate("""() => {
+        const el = document.getElementById('kl-mu');
+        el.value = '1.5';
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+    }""")
+    kl = widgets.run("kl", mu=1.5, sigma=0.6)["values"]["kl"]
+    expect(page.get_by_test_id("kl-value")).to_have_text(f"{kl:.3f}")  # its own figure: at once
+    page.wait_for_timeout(500)
+    assert page.evaluate(sent) == before and exact.text_content() == shown
+    page.locator("#fig-kl_mc").scroll_into_view_if_needed()
+    want = widgets.run("kl_mc", mu=1.5, sigma=0.6)["values"]["kl"]
+    expect(exact).to_have_text(page_format(want, "3"))
+    assert page.evaluate(sent) == before + 1
