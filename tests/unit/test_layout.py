@@ -193,3 +193,23 @@ def test_narrow_text_reads_on_a_phone_and_never_overlaps(light_afterwards, monke
     clashes = [(a.get_text(), b.get_text()) for (a, box_a), (b, box_b) in itertools.combinations(boxes, 2)
                if box_a.overlaps(box_b)]
     assert not clashes, f"{call} {params}: labels overlap: {clashes}"
+
+
+def test_each_overlay_artist_is_a_stamp_of_its_own_pixels(layout):
+    """Legends are laid on each frame from stamps, one per overlay artist and cropped to its
+    pixels: derivation's two legends (above each of its axes) are two stamps, each inside its
+    legend's box, not one crop spanning the panel between them."""
+    _forget("derivation")
+    widgets.run("derivation")
+    view = plotting.view("derivation")
+    stamps = view.stamps or next(iter(view.layers.values()))[1]
+    height = view.fig.canvas.get_width_height()[1]
+    renderer = view.fig.canvas.get_renderer()
+    boxes = [artist.get_window_extent(renderer).padded(2) for artist in view.overlay]
+    assert len(stamps) == len(view.overlay) == 2
+    for (top, left), _, alpha in stamps:
+        h, w = alpha.shape[:2]
+        x0, y0, x1, y1 = left, height - top - h, left + w, height - top  # display pixels, y up
+        inside = [i for i, b in enumerate(boxes)
+                  if b.x0 <= x0 and b.y0 <= y0 and x1 <= b.x1 and y1 <= b.y1]
+        assert len(inside) == 1, ((x0, y0, x1, y1), boxes)

@@ -107,22 +107,24 @@ class Blitted:
         return rgba(canvas)
 
     def _stamps(self):
-        """The overlay drawn alone on a transparent image, cropped to its pixels:
-        [((top, left), colour (h, w, 3), alpha (h, w, 1))], both uint16 (0-255)."""
-        if not self.overlay:
-            return []
+        """Each overlay artist drawn alone on a transparent image, cropped to its pixels:
+        [((top, left), colour (h, w, 3), alpha (h, w, 1))], both uint16 (0-255). One stamp
+        per artist, so that two legends far apart (derivation's, above each of its axes) are
+        not one crop spanning the panel between them, blended pixel by pixel every frame."""
         width, height = self.fig.canvas.get_width_height()
-        renderer = RendererAgg(width, height, self.fig.dpi)
-        renderer.clear()
+        stamps = []
         for artist in self.overlay:
+            renderer = RendererAgg(width, height, self.fig.dpi)
+            renderer.clear()
             artist.draw(renderer)
-        image = np.asarray(renderer.buffer_rgba())
-        alpha = image[..., 3]
-        rows, cols = np.flatnonzero(alpha.any(axis=1)), np.flatnonzero(alpha.any(axis=0))
-        if not len(rows):
-            return []
-        crop = image[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1].astype(np.uint16)
-        return [((int(rows[0]), int(cols[0])), crop[..., :3], crop[..., 3:])]
+            image = np.asarray(renderer.buffer_rgba())
+            alpha = image[..., 3]
+            rows, cols = np.flatnonzero(alpha.any(axis=1)), np.flatnonzero(alpha.any(axis=0))
+            if not len(rows):
+                continue
+            crop = image[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1].astype(np.uint16)
+            stamps.append(((int(rows[0]), int(cols[0])), crop[..., :3], crop[..., 3:]))
+        return stamps
 
 
 class AxesBlitted(Blitted):
