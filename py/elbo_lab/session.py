@@ -352,9 +352,9 @@ def status():
 
 
 def pause():
-    """Training stops in the worker; Python finishes the step under way (at most a few dozen
-    ms: its last pieces, and its epoch's test loss and evaluation if it ends one) and reports
-    where it stopped. Returns status."""
+    """Training stops in the worker; Python finishes the step under way and reports where it
+    stopped. That is a few pieces (tens of ms in the browser), or, for a step that ends an
+    epoch, also its test loss and evaluation: up to about a quarter of a second. Returns status."""
     current().finish_step()
     return status()
 
