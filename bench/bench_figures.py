@@ -22,6 +22,10 @@ measures at once instead, while it runs. Then:
   (or change, or click) event to the animation frame after that figure's new pixels.
   Each figure's selects are put back afterwards, so the next phase starts from the same
   models. Python's share: the median of the answers' ``pyMs``, and of pyMs / latency.
+  With ``--settle``, a control at a time, and before the next one the page's warm-up of
+  that figure at the values the last moves left (js/app.js ``warmAgain``) is let finish:
+  a reader who pauses between controls. Without it, the next control's moves start at
+  once, and a layer that depends on two sliders is often drawn anew.
 * the drawing pad (the draw figure's control "draw-x", a 28 x 28 pad, js/pad.js):
   ``--moves`` strokes with the mouse (real input events: down, five moves, up), each
   from a new point on a circle to the pad's centre, so every stroke adds ink and none
@@ -50,7 +54,7 @@ measures at once instead, while it runs. Then:
   marked aria-busy="true" or given a class naming computing, busy or pending?
 
 Usage: python3 bench/bench_figures.py [--loads 1] [--moves 10] [--window 5] [--only KEY,KEY]
-                                      [--no-training] [--cold] [--width 1280]
+                                      [--no-training] [--cold] [--settle] [--width 1280]
 """
 
 import argparse
@@ -295,8 +299,16 @@ def measure_figure(page, fig, args, res, phase, load):
     if others:
         selects = [c["id"] for c in others if c["kind"] == "select"]
         values = page.evaluate(VALUES_JS, selects)
-        recs = page.evaluate(bench_page.MOVES_JS, {"key": key, "controls": others, "moves": args.moves,
-                                                   "idle": args.idle, "timeoutMs": args.timeout * 1000})
+        # --settle (idle only): a control at a time, and the page's warm-up of the figure at the
+        # values left (js/app.js warmAgain) finished before the next, as for a reader who pauses
+        settle = args.settle and phase == "idle"
+        recs = []
+        for group in ([[c] for c in others] if settle else [others]):
+            recs += page.evaluate(bench_page.MOVES_JS, {"key": key, "controls": group, "moves": args.moves,
+                                                        "idle": args.idle, "timeoutMs": args.timeout * 1000})
+            if settle:
+                page.wait_for_timeout(1100)  # the warm-up waits a second after the last input
+                page.wait_for_function(WARMED_JS, timeout=args.timeout * 1000, polling=100)
         for got in recs:
             rec = res.rec(phase, key, got["id"], got["kind"])
             for lat, py in zip(got["lat"], got["py"], strict=True):
@@ -525,6 +537,9 @@ def report(res, args, version, load_before):
                   f"in {num(w['seconds'], 0, 1)} s, started {w['started'] / 1000:.1f} s after navigation")
     if args.cold:
         print("measured at once, while the page's warm-up runs (--cold)")
+    if args.settle:
+        print("idle: a control at a time, the page's warm-up of the figure at the values left let finish "
+              "before the next (--settle)")
     print(f"budgets (ms, median / p95): idle {BUDGET_MEDIAN} / {BUDGET_P95}; while training {TRAIN_MEDIAN} / "
           f"{TRAIN_P95}; grid-posterior figures ({', '.join(GRID_FIGURES)}) {BUDGET_GRID} median, idle and "
           f"training, with a visible 'computing' state; training keeps >= {KEEP_RATE:.0%} of idle steps/s")
@@ -596,6 +611,9 @@ def main():
     ap.add_argument("--width", type=int, default=1280,
                     help="the window's CSS width: 360 gives a phone's narrow figures (larger, taller images)")
     ap.add_argument("--cold", action="store_true", help="measure at once, not after the page's warm-up")
+    ap.add_argument("--settle", action="store_true",
+                    help="idle: after each control's moves, wait for the page to warm the figure at the "
+                         "values left (a reader who pauses between controls)")
     args = ap.parse_args()
 
     from playwright.sync_api import sync_playwright

@@ -490,6 +490,7 @@
       listen(id, () => {
         lastInput = metrics.lastInput = performance.now();
         permalink.follow(id);
+        if (!row.lab) warmAgain(row);
         if (!own && !near.near) near.waiting = () => update();  // far off screen: when it nears
         else update();
       });
@@ -580,55 +581,73 @@
    * answers themselves are thrown away. It waits while the lab trains, while Python is
    * busy with the reader's calls and for WARM_PAUSE_MS after the reader's last input (so
    * that a drag never waits behind a background draw), and a newer warm-up replaces an
-   * older one. ELBO.metrics.warm tells how far it got (for bench/). */
+   * older one. A figure whose control the reader moved is warmed again (warmAgain), at the
+   * values now set: a layer can depend on two sliders at once (reparam's estimate axes on
+   * μ, σ and n), and the first warm-up held the others at their defaults. ELBO.metrics.warm
+   * tells how far it got (for bench/). */
   const WARM_STEPS = 8;  // values per slider
   const WARM_PAUSE_MS = 1000;
-  function warmUp(bridge, rows, quiet) {
-    const run = (warmUp.run = (warmUp.run || 0) + 1);
+  const warm = { run: 0, calls: [], bridge: null, quiet: null };
+  function warmCalls(row) {  // [{row, figure, name, value}]: a call per value to warm
     const calls = [];
-    for (const row of rows) {
-      const figure = document.querySelector(`[data-widget="${row.key}"]`);
-      for (const id of Object.values(row.params)) {
-        const el = $(id);
-        const kind = controlKind(el);
-        let values = [];
-        if (kind === "select") values = [...el.options].map((o) => o.value).filter((v) => v !== el.value);
-        else if (kind === "range") {
-          const lo = Number(el.min), hi = Number(el.max), step = Number(el.step) || 0;
-          for (let i = 0; i < WARM_STEPS; i++) {
-            let v = lo + (hi - lo) * (i + 0.5) / WARM_STEPS;
-            if (step > 0) v = lo + Math.round((v - lo) / step) * step;
-            values.push(Number(v.toPrecision(12)));
-          }
+    const figure = document.querySelector(`[data-widget="${row.key}"]`);
+    for (const id of Object.values(row.params)) {
+      const el = $(id);
+      const kind = controlKind(el);
+      let values = [];
+      if (kind === "select") values = [...el.options].map((o) => o.value).filter((v) => v !== el.value);
+      else if (kind === "range") {
+        const lo = Number(el.min), hi = Number(el.max), step = Number(el.step) || 0;
+        for (let i = 0; i < WARM_STEPS; i++) {
+          let v = lo + (hi - lo) * (i + 0.5) / WARM_STEPS;
+          if (step > 0) v = lo + Math.round((v - lo) / step) * step;
+          values.push(Number(v.toPrecision(12)));
         }
-        const name = Object.keys(row.params).find((k) => row.params[k] === id);
-        for (const v of values) calls.push({ row: row, figure: figure, name: name, value: v });
       }
+      const name = Object.keys(row.params).find((k) => row.params[k] === id);
+      for (const v of values) calls.push({ row: row, figure: figure, name: name, value: v });
     }
-    const progress = (metrics.warm = { calls: calls.length, done: 0, finished: false,
-                                       started: performance.now(), ended: null });
-    const next = () => {
-      if (run !== warmUp.run) return;
-      if (!calls.length) { progress.finished = true; progress.ended = performance.now(); return; }
-      const since = performance.now() - (metrics.lastInput || 0);
-      if (since < WARM_PAUSE_MS) { setTimeout(next, WARM_PAUSE_MS - since); return; }
-      if (!quiet()) { setTimeout(next, 500); return; }
-      // the figure nearest the middle of the window first: the reader's, then its neighbours
-      const middle = window.innerHeight / 2, distances = new Map();
-      const distance = (figure) => {
-        if (!distances.has(figure)) {
-          const box = figure.getBoundingClientRect();
-          distances.set(figure, Math.abs((box.top + box.bottom) / 2 - middle));
-        }
-        return distances.get(figure);
-      };
-      let best = 0;
-      calls.forEach((c, i) => { if (distance(c.figure) < distance(calls[best].figure)) best = i; });
-      const call = calls.splice(best, 1)[0];
-      const params = Object.assign(rowParams(call.row), { [call.name]: call.value });
-      bridge.request("warm:" + call.row.key, call.row.key, params, () => { progress.done++; setTimeout(next, 0); }, true);
+    return calls;
+  }
+  function warmUp(bridge, rows, quiet) {
+    const run = ++warm.run;
+    Object.assign(warm, { calls: rows.flatMap(warmCalls), bridge: bridge, quiet: quiet });
+    metrics.warm = { calls: warm.calls.length, done: 0, finished: false,
+                     started: performance.now(), ended: null };
+    warmNext(run);
+  }
+  function warmAgain(row) {  // row's calls again, replacing its pending ones
+    if (!warm.bridge) return;  // no warm-up yet: the first one will take the values now set
+    const progress = metrics.warm, before = warm.calls.length;
+    warm.calls = warm.calls.filter((c) => c.row !== row).concat(warmCalls(row));
+    progress.calls += warm.calls.length - before;
+    if (progress.finished) {  // the chain of calls had ended: start it again
+      Object.assign(progress, { finished: false, ended: null });
+      warmNext(warm.run);
+    }
+  }
+  function warmNext(run) {
+    if (run !== warm.run) return;
+    const calls = warm.calls, progress = metrics.warm;
+    if (!calls.length) { progress.finished = true; progress.ended = performance.now(); return; }
+    const since = performance.now() - (metrics.lastInput || 0);
+    if (since < WARM_PAUSE_MS) { setTimeout(() => warmNext(run), WARM_PAUSE_MS - since); return; }
+    if (!warm.quiet()) { setTimeout(() => warmNext(run), 500); return; }
+    // the figure nearest the middle of the window first: the reader's, then its neighbours
+    const middle = window.innerHeight / 2, distances = new Map();
+    const distance = (figure) => {
+      if (!distances.has(figure)) {
+        const box = figure.getBoundingClientRect();
+        distances.set(figure, Math.abs((box.top + box.bottom) / 2 - middle));
+      }
+      return distances.get(figure);
     };
-    next();
+    let best = 0;
+    calls.forEach((c, i) => { if (distance(c.figure) < distance(calls[best].figure)) best = i; });
+    const call = calls.splice(best, 1)[0];
+    const params = Object.assign(rowParams(call.row), { [call.name]: call.value });
+    warm.bridge.request("warm:" + call.row.key, call.row.key, params,
+                        () => { progress.done++; setTimeout(() => warmNext(run), 0); }, true);
   }
 
   function main() {

@@ -46,9 +46,9 @@
  * message loop between units, so a message that arrives mid-training is seen
  * within one unit. Order of preference: the reader's calls (slider moves),
  * then background calls (the lab's figure refreshes), then one training chunk
- * of CHUNK_MS. While calls keep coming (a drag), training still gets half the
- * time: once the calls since its last chunk have taken CHUNK_MS, it gets a chunk
- * as long as they took (at most SHARE_MAX_MS), before the next call.
+ * of CHUNK_MS. While calls keep coming (a drag), training still gets two thirds of
+ * the worker: each call earns it TRAIN_SHARE times the call's time, which it takes
+ * as soon as that is due (in chunks of at most SHARE_MAX_MS), before the next call.
  * A reader's figure request for a key drops that key's queued background
  * request (answered {id, ok: false, superseded: true}). No SharedArrayBuffer
  * is needed (nor available on file://).
@@ -56,6 +56,7 @@
 function elboWorkerMain() {
   "use strict";
   const CHUNK_MS = 15;  // one training chunk while nothing else waits
+  const TRAIN_SHARE = 2;  // during a drag, ms of training owed per ms of calls served
   const SHARE_MAX_MS = 40;  // during a drag, the longest chunk: the most a call waits for training
   let pyodide = null;
   // for the soak test and bench: the wasm heap's size, which grows (by up to 96 MB a step, at a
@@ -94,20 +95,22 @@ function elboWorkerMain() {
   function schedule() {
     if (!scheduled) { scheduled = true; tick.port2.postMessage(0); }
   }
-  let owed = 0;  // ms of calls served since the last training chunk
+  // ms of training owed to a drag: each call adds TRAIN_SHARE times its ms (at most
+  // SHARE_MAX_MS in all), each chunk takes its own ms off; a piece that overran is repaid
+  // by the next calls, but training while nothing waits is not saved up (at least -CHUNK_MS)
+  let credit = 0;
   tick.port1.onmessage = () => {
     scheduled = false;
     if (!open) return;
     const waiting = interactive.length > 0 || background.length > 0;
-    if (!training) owed = 0;
-    if (training && (!waiting || owed >= CHUNK_MS)) {
-      // A drag keeps the reader's queue full; training then repays the time the calls took
-      trainChunk(Math.min(Math.max(owed, CHUNK_MS), SHARE_MAX_MS));
-      owed = 0;
+    if (!training) credit = 0;
+    const t0 = performance.now();
+    if (training && (!waiting || credit > 0)) {
+      trainChunk(waiting ? Math.min(credit, SHARE_MAX_MS) : CHUNK_MS);
+      credit = Math.max(credit - (performance.now() - t0), -CHUNK_MS);
     } else if (waiting) {
-      const t0 = performance.now();
       handle(interactive.shift() || background.shift());
-      owed += performance.now() - t0;
+      if (training) credit = Math.min(credit + TRAIN_SHARE * (performance.now() - t0), SHARE_MAX_MS);
     }
     if (interactive.length || background.length || training) schedule();
   };

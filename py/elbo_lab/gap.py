@@ -89,7 +89,7 @@ class LogJoint:
         """
         pre = z @ self.W2 + self.b2
         if self.vae.activation.name != "relu":
-            return self.vae.activation.output(pre) @ self.W3 + self.b3
+            return matmul(self.vae.activation.output(pre), self.W3) + self.b3
         on = pre.min(axis=0) >= 0.0
         switching = (pre.max(axis=0) > 0.0) & ~on
         folded = self.W2[:, on] @ self.W3[on]  # (2, D)
@@ -116,7 +116,9 @@ class LogJoint:
             axis = np.linspace(-COARSE_REACH, COARSE_REACH, COARSE)
             z = np.column_stack([g.ravel() for g in np.meshgrid(axis, axis)])
             h = self.hidden(z)
-            self._coarse = (z, h, self.softplus_sum(h @ self.W3 + self.b3))
+            # matmul: with scipy's BLAS (loaded once the lab trains, when every new set of
+            # weights needs this) half of numpy's time in the browser (148 -> 69 ms)
+            self._coarse = (z, h, self.softplus_sum(matmul(h, self.W3) + self.b3))
         return self._coarse
 
     def on_grid(self, x, z1, z2, blocks=None):

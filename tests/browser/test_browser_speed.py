@@ -91,3 +91,40 @@ def test_a_figure_far_off_screen_waits_for_a_shared_control_then_draws_near(cont
     want = widgets.run("kl_mc", mu=1.5, sigma=0.6)["values"]["kl"]
     expect(exact).to_have_text(page_format(want, "3"))
     assert page.evaluate(sent) == before + 1
+
+
+# Every background warm-up call of one figure from now on: its parameters, in order.
+RECORD_WARM_JS = """(key) => {
+    window.warmCalls = [];
+    const bridge = ELBO.bridge, request = bridge.request.bind(bridge);
+    bridge.request = (slot, widget, params, done, background) => {
+        if (slot === 'warm:' + key) window.warmCalls.push(Object.assign({}, params));
+        return request(slot, widget, params, done, background);
+    };
+}"""
+
+
+def test_a_moved_figure_is_warmed_again_at_its_new_values_once_the_reader_pauses(context_page, site):
+    page = context_page()
+    page.goto(f"{site}/index.html")
+    wait_ready(page)
+    page.wait_for_function("() => ELBO.metrics.warm && ELBO.metrics.warm.finished", timeout=180_000)
+    page.locator("#fig-reparam").scroll_into_view_if_needed()
+    page.evaluate(RECORD_WARM_JS, "reparam")
+    control = page.locator("#rep-mu")
+    control.focus()
+    for _ in range(30):  # keyboard steps of mu, away from its default
+        page.keyboard.press("ArrowRight")
+    page.wait_for_timeout(500)  # within the pause that follows a move, nothing is warmed
+    assert page.evaluate("window.warmCalls.length") == 0
+    page.wait_for_function("() => ELBO.metrics.warm.finished", timeout=60_000)
+    calls = page.evaluate("window.warmCalls")
+    now = {p.name: p.default for p in widgets.figure("reparam").PARAMS if p.name in ("sigma", "n")}
+    now["mu"] = float(control.input_value())
+    assert now["mu"] > 1.0
+    # 8 values of each slider, the other two as the reader left them
+    assert len(calls) == 8 * len(now)
+    assert all(sum(c[name] != value for name, value in now.items()) <= 1 for c in calls), calls
+    for name in now:
+        swept = {c[name] for c in calls if all(c[o] == v for o, v in now.items() if o != name)}
+        assert len(swept) >= 7, (name, sorted(swept))
