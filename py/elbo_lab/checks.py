@@ -158,7 +158,7 @@ def generator(value, name="rng"):
 def matrix(name, value, cols, what):
     """``value`` as a finite float64 (N, cols) array with N >= 1, else ParamError.
 
-    ``what`` says what a row is, for the message ("one image of 64 pixels per row").
+    ``what`` says what a row is, for the message ("one image of 784 pixels per row").
     """
     try:
         a = np.asarray(value, dtype=np.float64)

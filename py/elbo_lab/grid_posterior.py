@@ -29,7 +29,7 @@ Q_BOX = 5.0
 
 
 def _log_lik(vae, x, z, chunk_rows=4096):
-    """log p(x|z) for each row of z (M, 2); x: (64,) float64. Nats, (M,)."""
+    """log p(x|z) for each row of z (M, 2); x: (D,) float64, one image of vae.x_dim pixels. Nats, (M,)."""
     out = np.empty(len(z))
     for start in range(0, len(z), chunk_rows):
         logits = vae.decode_logits(z[start : start + chunk_rows])
@@ -66,7 +66,7 @@ def true_posterior(vae, x, *, coarse=61, fine=121, q_nodes=101, k=2000, seed=0,
     """The exact posterior p(z|x) of a VAE with a 2-D latent, and the ELBO's terms.
 
     vae: a ``VAE`` with z_dim 2 (its weights are copied to float64).
-    x: (64,) binary pixels. Steps, all in float64:
+    x: (x_dim,) binary pixels (784 for the lab's 28 x 28 digits). Steps, all in float64:
 
     1. log p(x, z) = log p(x|z) + log N(z; 0, I) on a coarse ``coarse`` x
        ``coarse`` grid over [-6, 6]^2, to find where the posterior has mass: the
@@ -106,7 +106,7 @@ def true_posterior(vae, x, *, coarse=61, fine=121, q_nodes=101, k=2000, seed=0,
     "recon" (= -E_q log p(x|z)), "kl_prior", "kl_grid", "kl_error", "residual",
     "tolerance", "iwae", "iwae_se"; bool "identity_ok"; arrays "q_mu", "q_sd" (2,), "z1", "z2" (the
     fine axes), "density" (fine, fine): p(z|x) normalised to integrate to 1 on
-    the grid, row i at z2[i]; "recon_image" (64,): the decoder's mean at q's mean.
+    the grid, row i at z2[i]; "recon_image" (x_dim,): the decoder's mean at q's mean.
     """
     if not isinstance(vae, VAE) or vae.z_dim != 2:
         raise ParamError("vae", "true_posterior needs a VAE with a 2-D latent")

@@ -96,7 +96,7 @@ def build(agg):
 
 
 def draw(agg, view, x, recon, z1, z2, density, q_mu, q_sd):
-    """Left: the digit x and its reconstruction ((64,) in [0, 1]). Right: p(z|x) on the grid
+    """Left: the digit x and its reconstruction ((784,) in [0, 1]). Right: p(z|x) on the grid
     (density: (len(z2), len(z1)), row i at z2[i]), shaded at 1, 2 and 3 "sd" levels
     (exp(-r^2/2) of its peak: the regions a Gaussian's sd would bound), and q's 1 and 2 sd
     ellipses. The view covers the outer contour and q's 2.5 sd box, with one unit as long
