@@ -5,6 +5,7 @@ narrow one fixes its layout at the first draw, so a longer tick label or a label
 too near the edge would otherwise be clipped without any error.) On a phone, the
 narrow layout's text reads at least 11 CSS px and no two labels overlap."""
 
+import inspect
 import itertools
 
 import pytest
@@ -213,3 +214,31 @@ def test_each_overlay_artist_is_a_stamp_of_its_own_pixels(layout):
         inside = [i for i, b in enumerate(boxes)
                   if b.x0 <= x0 and b.y0 <= y0 and x1 <= b.x1 and y1 <= b.y1]
         assert len(inside) == 1, ((x0, y0, x1, y1), boxes)
+
+
+@pytest.mark.parametrize("call", [name for name in DRAWN
+                                  if "AxesBlitted" in inspect.getsource(widgets.FIGURES[name])])
+def test_a_new_layer_of_some_axes_gives_the_figure_drawn_afresh(layout, call):
+    """A figure keyed per axes (``agg.AxesBlitted``) whose new values miss the kept cells
+    of only some of its axes draws just those axes, over the background and the others'
+    kept cells. Each such frame must be the pixels a new figure draws."""
+    _forget(call)
+    widgets.run(call)
+    view = plotting.view(call)
+    if not isinstance(view, plotting.agg.AxesBlitted):
+        pytest.skip(f"{call} is not keyed per axes")
+    partial = []
+    draw_cells = view._draw_cells
+    view._draw_cells = lambda kept, missed: (partial.append(list(missed)), draw_cells(kept, missed))
+    states = [params for name, params in _cases() if name == call]
+    frames = []
+    for params in states:
+        before = len(partial)
+        frames.append((params, widgets.run(call, **params)["image"]["rgba"], len(partial) > before))
+    if not any(drawn for *_, drawn in frames):
+        assert call not in ("reparam", "derivation"), f"{call}: n or mu alone changes one axes' key"
+        pytest.skip(f"no state of {call} missed only some axes' cells")
+    for params, image, drawn in frames:
+        if drawn:
+            _forget(call)
+            assert bytes(image) == bytes(widgets.run(call, **params)["image"]["rgba"]), (call, params)

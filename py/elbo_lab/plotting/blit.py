@@ -156,11 +156,13 @@ class AxesBlitted(Blitted):
     figure is cut into one cell per axes, across the middle of the gaps between
     them, and each cell's static layer is kept for its axes' own key. So a figure of
     two axes with 12 ranges each needs 24 kept cells, not 144 whole layers, and a
-    change of one axes' range reuses the other's cell. A miss draws the whole figure
-    and keeps every cell for its key; a frame is its cells, the live artists, then the
+    change of one axes' range reuses the other's cell. A miss of every key draws the
+    whole figure and keeps every cell for its key; a miss of some draws only those axes,
+    over the figure's background and the other kept cells (``_draw_cells``), and keeps
+    their cells. A frame is its cells, the live artists, then the
     overlay's stamps, whether it came from a miss or not, so its pixels are those of a
     fresh draw. That holds while each axes draws inside its own cell (its tight box,
-    legends apart, padded by PAD px): checked at every full draw; if not, or if the
+    legends apart, padded by PAD px): checked at every new layer; if not, or if the
     axes are neither in one row nor in one column, the figure is keyed whole.
     """
 
@@ -181,18 +183,26 @@ class AxesBlitted(Blitted):
             return super().render(keys)
         canvas = self.fig.canvas
         kept = [self.layers.get((i, key)) for i, key in enumerate(keys)]
-        if self.cells is None or any(cell is None for cell in kept):
-            for artist in self.overlay:
-                artist.set_animated(True)
-            canvas.draw()
+        missed = [i for i, cell in enumerate(kept) if cell is None]
+        if missed:
+            if self.cells is not None and len(missed) < len(keys) and self._alone():
+                self._draw_cells(kept, missed)
+            else:
+                for artist in self.overlay:
+                    artist.set_animated(True)
+                canvas.draw()
+                missed = range(len(keys))
             self.cells = self.cells or self._cells()
             if self.cells is None or not self._inside(keys):
                 self.whole, self.layers = True, OrderedDict()
                 return super().render(keys)
             self.stamps = self._stamps()
             for i, key in enumerate(keys):
-                self.layers.pop((i, key), None)
-                self.layers[(i, key)] = canvas.copy_from_bbox(self.cells[i])
+                if i in missed:
+                    self.layers.pop((i, key), None)
+                    self.layers[(i, key)] = canvas.copy_from_bbox(self.cells[i])
+                else:
+                    self.layers.move_to_end((i, key))
             while len(self.layers) > self.LAYERS_KEPT * len(keys):
                 self.layers.popitem(last=False)
         else:
@@ -203,6 +213,30 @@ class AxesBlitted(Blitted):
                 ax.apply_aspect()
         self.key = keys
         return self._finish(self.stamps)
+
+    def _alone(self):
+        """Whether the figure draws nothing but its background and its axes (no figure-level
+        texts, lines or legends, which would cross the cells)."""
+        return all(a is self.fig.patch or a in self.fig.axes or not a.get_visible() or a.get_animated()
+                   for a in self.fig.get_children())
+
+    def _draw_cells(self, kept, missed):
+        """What a full draw would give, when only some axes' keys missed: the figure's
+        background, the kept cells of the others, and the missed axes drawn alone. Each axes
+        draws inside its own cell (``_inside``), so each cell's pixels are its axes' over the
+        background either way; drawing one axes of two costs a third to two thirds of the
+        whole figure (natively: reparam 11 of 26 ms, derivation 19 of 28, tension 10 of 30)."""
+        canvas = self.fig.canvas
+        renderer = canvas.get_renderer()
+        renderer.clear()
+        self.fig.patch.draw(renderer)
+        for cell in kept:
+            if cell is not None:
+                canvas.restore_region(cell)
+        for ax in self.fig.axes:  # as the full draw fits them, before it draws any
+            ax.apply_aspect()
+        for i in missed:
+            self.fig.axes[i].draw(renderer)
 
     def _cells(self):
         """One cell per axes, cut in whole pixels across the middle of the gaps between the axes'
