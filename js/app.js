@@ -685,13 +685,18 @@
         sendTheme(ELBO.theme.current()).catch(() => {});
         sendLayout(ELBO.layout.applied).catch(() => {});
         const labKeys = new Set(lab ? lab.keys : []);
-        // the lab's figures wait for its run (below); the figures on screen and just below it
-        // first, then matplotlib starts downloading (its wheels unpack between the calls that
-        // follow), then the others' numbers
+        // Numbers now for the figures whose settings differ from the page's defaults (moved,
+        // or from a link): the others show Python's numbers at the defaults already
+        // (scripts/build_page.py writes them), and get their picture once plotting is in.
+        // The lab's figures wait for its run (below). The figures on screen and just below
+        // it first, then matplotlib starts downloading (its wheels unpack between the calls
+        // that follow), then the others.
+        const moved = (key) => !labKeys.has(key) &&
+          document.querySelector(`[data-widget="${key}"]`).classList.contains("stale");
         const near = (key) => distance(key) <= innerHeight;
-        refreshAll((key) => !labKeys.has(key) && near(key));
+        refreshAll((key) => moved(key) && near(key));
         bridge.send({ op: "plotting", name: "start", background: true }).catch(() => {});
-        refreshAll((key) => !labKeys.has(key) && !near(key));
+        refreshAll((key) => moved(key) && !near(key));
         if (lab) { lab.onCallable(); lab.enable(true); }  // starts the run, then draws its figures
       },
       ready: () => {  // and now figures too

@@ -14,13 +14,14 @@ bit-packed pixels, the labels and the two sorted index arrays.
 import base64
 import binascii
 import functools
+import hashlib
 import pathlib
 
 import numpy as np
 
 from .checks import ParamError, choice, whole
 
-__all__ = ["N_PIXELS", "PACKED_CHARS", "SIDE", "SPLITS", "load_digits", "load_split",
+__all__ = ["N_PIXELS", "PACKED_CHARS", "SIDE", "SPLITS", "digest", "load_digits", "load_split",
            "pack_image", "test_digit", "unpack_image"]
 
 SIDE = 28  # pixels per side of an image
@@ -40,6 +41,12 @@ def _arrays():
     for a in arrays.values():
         a.setflags(write=False)
     return arrays
+
+
+@functools.lru_cache(maxsize=1)
+def digest():
+    """The sha256 (hex) of ``digits.npz``: names the data a stored result was computed on."""
+    return hashlib.sha256(_PATH.read_bytes()).hexdigest()
 
 
 def load_digits(split="all"):

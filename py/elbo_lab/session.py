@@ -16,7 +16,8 @@ settings give the same run, bit for bit, however it is chunked (a test checks). 
 so the target can be raised or lowered mid-run (``set_epochs``).
 
 Curves. Each epoch's record from ``training.train`` (training means and the
-test set at one fixed eps draw), plus one at epoch 0 for the untrained model.
+test set at one fixed eps draw), plus one at epoch 0 for the untrained model
+(stored for the first settings and the presets: ``lab_start.json``).
 On a schedule (``evaluation_due``) the lab estimates log p(x) by importance
 sampling (IWAE, k = 64, ``importance.estimate_in_pieces``) on 100 fixed test digits and,
 from the same samples, the ELBO. Measured natively (2 cores, float32, numpy
@@ -34,7 +35,7 @@ import time
 
 import numpy as np
 
-from . import data, importance, layers
+from . import data, importance, lab_start, layers
 from .checks import ParamError, in_range, whole
 from .params import Choice, Real, Whole, check_all, defaults
 from .training import PIECE, train
@@ -158,9 +159,11 @@ class Lab:
     over the 100 subset digits, nats) and "subset_log_px_se" (the standard
     error of that mean, delta method per digit). ``version`` rises whenever the
     weights change; ``memo`` keeps results computed from the current weights.
+    stored: take epoch 0's record and evaluation from ``lab_start`` when it holds
+    this run (``stored_start`` says whether it did); False computes them.
     """
 
-    def __init__(self, settings):
+    def __init__(self, settings, stored=True):
         self.settings = dict(settings)
         s, d = self.settings, lab_data()
         self.model = VAE(data.N_PIXELS, HIDDEN, s["z_dim"], seed=s["seed"], dtype=np.float32)
@@ -173,32 +176,30 @@ class Lab:
         self.steps_per_epoch = -(-d["X_train"].shape[0] // BATCH_SIZE)
         self.step = 0
         self.epoch = 0
-        self.history = [self._epoch_zero()]
+        start = lab_start.stored(self.settings["seed"], self.model) if stored else None
+        self.stored_start = start is not None
+        self.history = [self._epoch_zero(start and start["record"])]
         self.evaluations = []
-        for _ in self._evaluation(0):
-            pass
+        if start:
+            self.evaluations.append({"epoch": 0, **start["evaluation"]})
+        else:
+            for _ in self._evaluation(0):
+                pass
         self.run = _next("run")
         self.version = _next("version")
         self._memo = (self.version, {})
 
-    def _epoch_zero(self):
-        """The untrained model's record, with the test eps that ``training.train`` will use."""
-        s, d, model = self.settings, lab_data(), self.model
-        Z = model.z_dim
-        # train draws its test eps from the first child of default_rng(seed): the same here
-        eps_test = np.random.default_rng(s["seed"]).spawn(1)[0].standard_normal(
-            (d["X_test"].shape[0], Z)).astype(model.dtype)
-        test = model.loss(d["X_test"], eps_test, 1.0)
-        X_train = d["X_train"].astype(model.dtype)
-        eps = np.random.default_rng([s["seed"], 0]).standard_normal(
-            (X_train.shape[0], Z)).astype(model.dtype)
-        train_ = model.loss(X_train, eps, 1.0)
+    def _epoch_zero(self, losses=None):
+        """The untrained model's record: from ``losses`` (stored: ``lab_start``) or computed,
+        with the settings' beta."""
+        s, d = self.settings, lab_data()
+        losses = losses or lab_start.losses(self.model, s["seed"], d["X_train"], d["X_test"])
         beta = 0.0 if s["warmup"] > 0 else s["beta"]
-        recon, kl = float(train_["recon"]), float(train_["kl"])
+        recon, kl = losses["recon"], losses["kl"]
         return {"step": 0, "epoch": 0, "beta": float(beta), "recon": recon, "kl": kl,
                 "loss": recon + beta * kl, "neg_elbo": recon + kl,
-                "test_recon": float(test["recon"]), "test_kl": float(test["kl"]),
-                "test_neg_elbo": float(test["recon"]) + float(test["kl"])}
+                "test_recon": losses["test_recon"], "test_kl": losses["test_kl"],
+                "test_neg_elbo": losses["test_recon"] + losses["test_kl"]}
 
     def _evaluation(self, epoch):
         """A generator: evaluate the subset at ``epoch`` in pieces (yields None between them),
@@ -304,7 +305,7 @@ class Lab:
                 "epochs": int(self.settings["epochs"]),
                 "steps_per_epoch": int(self.steps_per_epoch), "done": bool(self.done),
                 "settings": dict(self.settings), "version": int(self.version),
-                "run": int(self.run), "latest": latest}
+                "run": int(self.run), "latest": latest, "stored_start": self.stored_start}
 
 
 _lab = None
@@ -345,8 +346,9 @@ def status():
 
     Keys: "step", "epoch", "epochs", "steps_per_epoch", "done", "settings",
     "version" (rises whenever the weights change or a run starts), "run" (rises
-    on each reset) and "latest" (the last epoch record's recon, kl, neg_elbo,
-    test_recon, test_kl, test_neg_elbo and beta; None at epoch 0).
+    on each reset), "latest" (the last epoch record's recon, kl, neg_elbo,
+    test_recon, test_kl, test_neg_elbo and beta; None at epoch 0) and
+    "stored_start" (whether the untrained state came from ``lab_start.json``).
     """
     return current().status()
 

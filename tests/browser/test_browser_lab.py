@@ -111,6 +111,16 @@ def test_train_watch_pause_reset_and_the_true_posterior(lab_page, site):
     expect(page.locator("#labc-epoch")).to_have_text("0")
     expect(page.locator("#lab-train")).to_have_text("Train")
     assert step(page) == 0
+    # its untrained state came from lab_start.json, and reads as that run's state computed afresh
+    assert page.evaluate("() => ELBO.bridge.lab('status')")["stored_start"] is True
+    fresh = session.Lab(session.defaults(session.SETTINGS), stored=False)
+    start = dict(fresh.history[0], **fresh.evaluations[0])
+    start["gap"] = start["subset_log_px"] - start["subset_elbo"]
+    for key, element_id in (("neg_elbo", "labc-train"), ("test_neg_elbo", "labc-test"),
+                            ("subset_elbo", "labc-elbo"), ("subset_log_px", "labc-logpx"),
+                            ("gap", "labc-gap")):
+        element = page.locator(f"#{element_id}")
+        expect(element).to_have_text(page_format(start[key], element.get_attribute("data-digits")))
     session.reset()
     native = widgets.run("lab_posterior", digit=7)["values"]
     for key, element_id in (("log_px_grid", "labp-logpx"), ("elbo", "labp-elbo"),

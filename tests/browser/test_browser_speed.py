@@ -128,3 +128,27 @@ def test_a_moved_figure_is_warmed_again_at_its_new_values_once_the_reader_pauses
     for name in now:
         swept = {c[name] for c in calls if all(c[o] == v for o, v in now.items() if o != name)}
         assert len(swept) >= 7, (name, sorted(swept))
+
+
+def test_before_plotting_only_the_moved_figures_are_asked_for_their_numbers(context_page, site):
+    """A figure at its defaults already shows Python's numbers (build_page.py writes them), so
+    until matplotlib is in the worker computes numbers only for a figure the reader moved: its
+    numbers answer first, and the others' first answer is their picture."""
+    page = context_page()
+    page.add_init_script("""addEventListener('DOMContentLoaded', () => {
+        const el = document.getElementById('kl-mu');
+        el.value = '2';
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+    })""")
+    page.goto(f"{site}/index.html")
+    wait_ready(page)
+    for key in ("kl", "posterior", "reparam"):
+        page.wait_for_function(f"() => performance.getEntriesByName('elbo:{key}:drawn').length > 0")
+    kl = widgets.run("kl", mu=2.0, sigma=0.6)["values"]["kl"]
+    expect(page.get_by_test_id("kl-value")).to_have_text(f"{kl:.3f}")
+    paints = page.evaluate("() => ELBO.metrics.paints.map((p) => [p.key, p.image])")
+    ready = page.evaluate("() => performance.getEntriesByName('elbo:ready')[0].startTime")
+    live = page.evaluate("() => performance.getEntriesByName('elbo:kl:live')[0].startTime")
+    assert live < ready and ["kl", False] in paints, paints  # the moved figure: numbers first
+    for key in ("posterior", "reparam"):  # unmoved: nothing until the picture
+        assert [key, False] not in paints and [key, True] in paints, (key, paints)

@@ -23,7 +23,7 @@ MOST_LINES = 400
 LAYERS = [
     ("primitives", ["checks", "params", "gaussian", "logmath", "layers", "losses", "optim", "data"]),
     ("models", ["vae", "training", "importance", "grid_posterior", "gap", "pretrained", "toy",
-                "estimators", "fastblas"]),
+                "estimators", "fastblas", "lab_start"]),
     ("plotting and the lab session", ["plotting", "session"]),
     ("figures", ["widgets"]),
     ("export", ["export"]),

@@ -8,10 +8,10 @@ import math
 import numpy as np
 import pytest
 
-from elbo_lab import door, importance, params, plotting, session, training, vae, widgets
+from elbo_lab import door, importance, lab_start, params, plotting, session, training, vae, widgets
 from elbo_lab.grid_posterior import true_posterior
 
-from repo import assert_json_safe, pixels
+from repo import ROOT, assert_json_safe, load_script, pixels
 
 LAB_WIDGETS = ("lab_curves", "lab_latent", "lab_recon", "lab_units", "lab_posterior")
 IMAGE_SIZES = {"lab_curves": (640, 400), "lab_latent": (640, 360), "lab_recon": (640, 320),
@@ -83,7 +83,8 @@ def test_target_epochs_can_change_mid_run():
 def test_status_is_json_safe_and_counts():
     first = session.reset(seed=1, epochs=2)
     assert set(first) == {"step", "epoch", "epochs", "steps_per_epoch", "done", "settings",
-                          "version", "run", "latest"}
+                          "version", "run", "latest", "stored_start"}
+    assert first["stored_start"] is True  # seed 1, z_dim 2: a preset's run, stored
     assert (first["step"], first["epoch"], first["epochs"], first["steps_per_epoch"]) == (0, 0, 2, 71)
     assert first["latest"] is None and first["done"] is False
     assert first["settings"] == {"beta": 1.0, "lr": 0.001, "warmup": 0, "z_dim": 2, "seed": 1,
@@ -469,3 +470,44 @@ def test_a_pause_lands_on_a_whole_step_whose_weights_a_link_replays():
         np.testing.assert_array_equal(session.current().model.flat, weights)
         assert session.current().history == history
         assert session.current().evaluations == evaluations
+
+
+def test_the_stored_untrained_states_are_those_computed_afresh():
+    """lab_start.json holds exactly the default settings' and the presets' runs, each within
+    float32 rounding of a fresh computation (the script's own --check compares to 1e-6)."""
+    maker = load_script("make_lab_start")
+    stored = json.loads((ROOT / "py" / "elbo_lab" / "lab_start.json").read_text())
+    assert maker.worst_difference(stored, maker.compute()) <= 1e-5
+    assert len(stored) == 2  # seed 0 (the defaults) and seed 1 (every preset), both z_dim 2
+
+
+@pytest.mark.parametrize("settings", [{}, {"beta": 24.0, "warmup": 5, "seed": 1, "epochs": 3}],
+                         ids=["defaults", "seed-1-warm-up"])
+def test_a_run_from_its_stored_start_is_the_run_computed_afresh(settings):
+    """The same history, evaluations, weights and first epoch, whether the untrained state was
+    stored or computed; beta and warm-up enter the record from the settings."""
+    settings = params.check_all(session.SETTINGS, dict({"epochs": 1}, **settings), "reset")
+    runs = [session.Lab(settings), session.Lab(settings, stored=False)]
+    assert [run.stored_start for run in runs] == [True, False]
+    for run in runs:
+        run.advance(60000.0)
+    kept, fresh = runs
+    assert np.array_equal(kept.model.flat, fresh.model.flat)
+    assert kept.history[1] == fresh.history[1] and kept.evaluations[1] == fresh.evaluations[1]
+    assert kept.history[0].keys() == fresh.history[0].keys()
+    for key, value in fresh.history[0].items():
+        assert kept.history[0][key] == pytest.approx(value, rel=1e-5), key
+    assert kept.history[0]["beta"] == (0.0 if settings["warmup"] else settings["beta"])
+    for key, value in fresh.evaluations[0].items():
+        assert kept.evaluations[0][key] == pytest.approx(value, rel=1e-5), key
+
+
+def test_a_run_whose_key_is_not_stored_is_computed():
+    """Another seed or latent size, or other initial weights (a changed initialiser), is not
+    in the file: the run computes its own untrained state."""
+    assert session.Lab(params.check_all(session.SETTINGS, {"seed": 2}, "reset")).stored_start is False
+    assert session.Lab(params.check_all(session.SETTINGS, {"z_dim": 3}, "reset")).stored_start is False
+    model = vae.VAE(784, session.HIDDEN, 2, seed=0, dtype=np.float32)
+    assert lab_start.stored(0, model) is not None
+    model.flat[0] += 1e-6  # one weight off: another key
+    assert lab_start.stored(0, model) is None
