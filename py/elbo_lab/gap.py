@@ -99,16 +99,16 @@ class LogJoint:
 
     @staticmethod
     def softplus_sum(logits):
-        """sum_i softplus(l_i) for each row: sum max(l, 0) + sum log(1 + e^-|l|), the logs
-        taken of products of 16 factors (each in (1, 2]), which costs a sixteenth of the logs."""
+        """sum_i softplus(l_i) for each row: (sum l + sum |l|) / 2 + sum log(1 + e^-|l|), the
+        logs taken of products of 16 factors (each in (1, 2]), a sixteenth of the logs; e^-|l|
+        made in place (in the browser a quarter less time than in new arrays)."""
         n, d = logits.shape
-        ones = np.exp(-np.abs(logits))
+        ones = np.abs(logits)
+        positive = 0.5 * (logits.sum(axis=1) + ones.sum(axis=1))
+        ones = np.exp(np.negative(ones, out=ones), out=ones)
         ones += 1.0
-        if d % 16 == 0:
-            logs = np.log(ones.reshape(n, d // 16, 16).prod(axis=2)).sum(axis=1)
-        else:
-            logs = np.log(ones).sum(axis=1)
-        return np.maximum(logits, 0.0).sum(axis=1) + logs
+        factors = ones.reshape(n, d // 16, 16).prod(axis=2) if d % 16 == 0 else ones
+        return positive + np.log(factors).sum(axis=1)
 
     def coarse(self):
         """The locating grid: points (COARSE**2, 2), their hidden units and softplus sums."""

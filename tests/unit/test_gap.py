@@ -78,6 +78,17 @@ def test_the_objective_gradient_matches_finite_differences(beta1, test_set):
         assert g[i] == pytest.approx(numeric, rel=1e-5, abs=1e-5)
 
 
+@pytest.mark.parametrize("d", [784, 50])  # products of 16 factors, and plain logs
+@pytest.mark.parametrize("scale", [0.01, 4.0, 40.0, 700.0])
+def test_softplus_sum_is_the_sum_of_softplus(d, scale):
+    """LogJoint.softplus_sum against numpy's logaddexp(0, l), row by row, for logits from
+    near zero to far past exp's range."""
+    logits = np.random.default_rng(d).normal(0.0, scale, size=(300, d))
+    expected = np.logaddexp(0.0, logits).sum(axis=1)
+    got = gap.LogJoint.softplus_sum(logits.copy())
+    assert np.allclose(got, expected, rtol=1e-13, atol=1e-11)
+
+
 def test_the_folded_relu_decoder_equals_the_plain_one(beta1):
     """LogJoint.logits folds always-on units and drops always-off ones: the same logits."""
     lj = gap.log_joint_for(beta1)
