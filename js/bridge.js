@@ -150,6 +150,7 @@
       const send = () => {
         performance.mark("elbo:data-loaded");
         if (this.worker) this.worker.postMessage({ type: "data", bundle: window.ELBO_PY_DATA });
+        this.sendBytecode();
       };
       if (window.ELBO_PY_DATA) { send(); return; }
       if (!this.dataScript) {
@@ -164,6 +165,30 @@
         this.dataScript = null;  // Retry loads it again
         this.onEvent("fatal", { stage: "code", message: "could not load js/py-data.js, the stored " +
                                 "digits and trained weights. Is the page's folder complete?" });
+      }, { once: true });
+    }
+
+    /* Bytecode for the modules imported once matplotlib is in (js/py-bytecode.js, about
+     * 3 MB; py/elbo_lab/bytecode.py), loaded after the data, as it is needed only then. The
+     * worker waits for it before importing matplotlib, so it is always sent: null if the
+     * script cannot load (a copy of the page without it), and the sources are compiled. */
+    sendBytecode() {
+      const send = () => {
+        performance.mark("elbo:bytecode-loaded");
+        if (this.worker) this.worker.postMessage({ type: "bytecode", bundle: window.ELBO_PY_BYTECODE || null });
+      };
+      if (window.ELBO_PY_BYTECODE) { send(); return; }
+      if (!this.bytecodeScript) {
+        this.bytecodeScript = document.createElement("script");
+        const code = document.querySelector('script[src$="py-bundle.js"]');  // beside it
+        this.bytecodeScript.src = code ? code.src.replace(/py-bundle\.js$/, "py-bytecode.js") : "js/py-bytecode.js";
+        document.body.appendChild(this.bytecodeScript);
+      }
+      this.bytecodeScript.addEventListener("load", send, { once: true });
+      this.bytecodeScript.addEventListener("error", () => {
+        this.bytecodeScript.remove();
+        this.bytecodeScript = null;  // a restart tries again
+        send();
       }, { once: true });
     }
 

@@ -29,7 +29,8 @@
  * those are in. Until then the requests that read them (the lab's, the test
  * digits' ("digit"), and those of the figures in `dataFigures`, for a figure or
  * its export) wait, and every
- * other request is served. (worker -> page):
+ * other request is served. {type: "bytecode", bundle}: js/py-bytecode.js, or null;
+ * the plotting stage waits for it (installBytecode). (worker -> page):
  *   {type: "stage", stage, state, ms}     state: "start" | "done"; stages: core,
  *                                         numpy, code (requests are served from
  *                                         here on), plotting
@@ -84,6 +85,8 @@ function elboWorkerMain() {
   let codeIn = false;  // the sources are unpacked
   let dataBundle = null;  // the stored digits and weights, until unpacked
   let dataIn = false;  // and unpacked
+  let bytecodeGiven = null;  // resolves bytecodeIn with the page's {type: "bytecode"} bundle, or null
+  const bytecodeIn = new Promise((resolve) => { bytecodeGiven = resolve; });
   let dataFigures = new Set();  // the figures whose requests wait for them
   const held = [];  // those requests, meanwhile
 
@@ -331,6 +334,22 @@ function elboWorkerMain() {
     pyodide.pyimport(module).destroy();
   }
 
+  /* Bytecode made ahead for the modules imported from here on (js/py-bytecode.js; see
+   * py/elbo_lab/bytecode.py), which are then not compiled in the page. The page sends it
+   * once its script has loaded, or null if it could not load: the sources are then compiled
+   * as they are imported, which draws the same figures, seconds later. */
+  async function installBytecode() {
+    const bundle = await bytecodeIn;
+    if (!bundle || !bundle.data) return;
+    const path = "/tmp/py-bytecode.bin", installer = pyodide.pyimport("elbo_lab.bytecode");
+    try {
+      pyodide.FS.writeFile(path, decodeBase64(bundle.data));
+      installer.install_file(path).destroy();  // a failure is kept for plotting.bytecode
+    } finally {
+      installer.destroy();
+    }
+  }
+
   let plottingStarted = false;
   function startPlotting() {
     if (!plottingStarted) {
@@ -338,6 +357,7 @@ function elboWorkerMain() {
       stage("plotting", async () => {
         // requests are served between this load's awaits; figures are drawn once it is done
         await loadPackage("matplotlib");
+        await installBytecode();
         load("elbo_lab.plotting.agg");  // installs the drawing backend
         const status = ask("plotting", "status", {});
         if (!status.enabled) throw new Error("matplotlib loaded, but no drawing backend was installed");
@@ -481,6 +501,10 @@ function elboWorkerMain() {
     const msg = event.data;
     if (msg.type === "ping") {  // the page's heartbeat: answered between units of work
       post({ type: "pong" });
+      return;
+    }
+    if (msg.type === "bytecode") {
+      bytecodeGiven(msg.bundle || null);
       return;
     }
     if (msg.type === "data") {

@@ -15,6 +15,7 @@ unchanged, and js/bridge.js sends them):
     "layout"    "wide" | "narrow"         {}                      {layout}
     "digit"     "test"                    {index}: 0..999         {x, label}: the packed image
     "plotting"  "status"                  {}                      {enabled, theme, layout}
+                "bytecode"                {}                      bytecode.status()
 
 One error path: ``error`` is a message for the reader. ``param`` names the
 parameter it is about (a ``checks.ParamError``), so the page can mark that
@@ -29,7 +30,7 @@ and ``elbo_lab.fastblas`` when training first starts (scipy's BLAS).
 
 import inspect
 
-from . import data, export, plotting, session, widgets
+from . import bytecode, data, export, plotting, session, widgets
 from .checks import ParamError
 
 __all__ = ["OPS", "handle"]
@@ -75,9 +76,11 @@ def _layout(name, params):
 
 
 def _plotting(name, params):
-    if name != "status":
-        raise ParamError("action", f"unknown plotting request {name!r}; ask for status")
+    if name not in ("status", "bytecode"):
+        raise ParamError("action", f"unknown plotting request {name!r}; ask for status or bytecode")
     _no_params("plotting", params)
+    if name == "bytecode":  # what the bytecode made ahead did (js/py-bytecode.js)
+        return bytecode.status()
     return {"enabled": plotting.enabled(), "theme": plotting.get_theme(), "layout": plotting.get_layout()}
 
 

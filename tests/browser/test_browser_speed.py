@@ -152,3 +152,36 @@ def test_before_plotting_only_the_moved_figures_are_asked_for_their_numbers(cont
     assert live < ready and ["kl", False] in paints, paints  # the moved figure: numbers first
     for key in ("posterior", "reparam"):  # unmoved: nothing until the picture
         assert [key, False] not in paints and [key, True] in paints, (key, paints)
+
+
+EVERY_FIGURE_DRAWN = """() => [...document.querySelectorAll('[data-widget]')]
+    .filter((f) => f.querySelector('canvas'))
+    .every((f) => performance.getEntriesByName(`elbo:${f.dataset.widget}:drawn`).length > 0)"""
+BYTECODE_JS = "() => ELBO.bridge.send({ op: 'plotting', name: 'bytecode' })"
+
+
+def test_matplotlib_and_the_rest_are_imported_from_bytecode_made_ahead(live):
+    """js/py-bytecode.js covers every module of site-packages the page imports once matplotlib
+    is in, for the very sources it loads: by the time every figure is drawn, none was compiled
+    in the page (else rerun scripts/build_bytecode.py), and none of it was left unused."""
+    page = live
+    page.wait_for_function(EVERY_FIGURE_DRAWN, polling=250)
+    state = page.evaluate(BYTECODE_JS)
+    assert state["installed"] >= 100, state["reason"]
+    assert state["stale"] == [] and state["compiled"] == [], (
+        "js/py-bytecode.js is stale: run python scripts/build_bytecode.py", state["stale"], state["compiled"])
+
+
+def test_without_its_bytecode_the_page_compiles_the_sources_and_draws(context_page, site):
+    """A copy of the page without js/py-bytecode.js (or one whose script fails) still draws."""
+    page = context_page()
+    page.route(re.compile(r".*/py-bytecode\.js$"), lambda route: route.abort())
+    page.goto(f"{site}/index.html")
+    wait_ready(page)
+    expect(page.locator("#fig-kl")).to_have_class(re.compile(r"\blive\b"))
+    state = page.evaluate(BYTECODE_JS)
+    assert (state["installed"], state["reason"]) == (0, "nothing installed")
+    box = page.locator("#fig-kl").get_by_label("μ value", exact=True)
+    box.fill("1.5")
+    box.press("Enter")
+    expect(page.get_by_test_id("kl-value")).to_have_text("1.316")  # sigma stays 0.6

@@ -14,23 +14,30 @@ labels, legends, the latent plane with the prior's circles, digit tiles.
 import io
 import sys
 
+import matplotlib.artist
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.collections import PathCollection
-from matplotlib.colors import LinearSegmentedColormap, to_rgba
-from matplotlib.figure import Figure
-from matplotlib.image import imsave
-from matplotlib.lines import Line2D
-from matplotlib.markers import MarkerStyle
-from matplotlib.patches import Circle, Ellipse, Patch
-from matplotlib.path import Path
-from matplotlib.textpath import TextPath
-from matplotlib.transforms import Bbox, IdentityTransform
 
-from . import get_layout, install
-from .blit import AxesBlitted, Blitted, LiveAxes, rgba, settle
-from .ranges import band
-from .theme import THEME
+# As each Artist subclass is made, matplotlib writes a table of all its settable properties
+# into the docstring of its set() (artist.kwdoc): 0.6-1.0 s of importing this module in
+# Pyodide, for text nobody here reads. So it writes none, from before the subclasses are made.
+matplotlib.artist.kwdoc = lambda artist: ""
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402  (after the line above)
+from matplotlib.collections import PathCollection  # noqa: E402
+from matplotlib.colors import LinearSegmentedColormap, to_rgba  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.image import imsave  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.markers import MarkerStyle  # noqa: E402
+from matplotlib.patches import Circle, Ellipse, Patch  # noqa: E402
+from matplotlib.path import Path  # noqa: E402
+from matplotlib.textpath import TextPath  # noqa: E402
+from matplotlib.transforms import Bbox, IdentityTransform  # noqa: E402
+
+from . import get_layout, install  # noqa: E402
+from .blit import AxesBlitted, Blitted, LiveAxes, rgba, settle  # noqa: E402
+from .ranges import band  # noqa: E402
+from .theme import THEME  # noqa: E402
 
 __all__ = ["AxesBlitted", "Blitted", "Ellipse", "LiveAxes", "LinearSegmentedColormap", "Line2D", "Patch", "density",
            "digit_axes", "digit_legend", "digit_markers", "grey_cmap",
