@@ -44,6 +44,16 @@ def wait_ready(page):
     expect(page.locator("body")).to_have_class(re.compile(r"\bpy-ready\b"), timeout=READY_TIMEOUT_MS)
 
 
+def scroll_through(page):
+    """Bring each figure that draws near in turn, and wait until it is drawn: at load the page
+    draws only the figures within a screen of the window, and the others as they come near."""
+    keys = page.evaluate("() => [...document.querySelectorAll('figure[data-widget]')]"
+                         ".filter((f) => f.querySelector('canvas')).map((f) => f.dataset.widget)")
+    for key in keys:
+        page.locator(f'[data-widget="{key}"]').scroll_into_view_if_needed()
+        page.wait_for_function(f"() => performance.getEntriesByName('elbo:{key}:drawn').length > 0")
+
+
 def build_mirror_module():
     """scripts/build_mirror.py, imported."""
     sys.path.insert(0, str(ROOT / "scripts"))
