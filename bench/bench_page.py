@@ -127,7 +127,8 @@ SCROLL_JS = """async (timeoutMs) => {
     const out = [];
     for (const key of [...((ELBO.metrics && ELBO.metrics.putOff) || [])]) {
         const mark = `elbo:${key}:drawn`;
-        if (performance.getEntriesByName(mark).length) continue;
+        const figure = document.querySelector(`[data-widget="${key}"]`);
+        if (performance.getEntriesByName(mark).length || !figure.querySelector('canvas')) continue;
         document.querySelector(`[data-widget="${key}"]`).scrollIntoView({ block: 'center' });
         const t0 = performance.now();
         while (!performance.getEntriesByName(mark).length && performance.now() - t0 < timeoutMs) await sleep(10);

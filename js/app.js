@@ -464,7 +464,7 @@
         if (!opts.background) figure.classList.add("stale");
         return;
       }
-      if (opts.whenNear && !near.near && shipped()) {
+      if (opts.whenNear && canvas && !near.near && shipped()) {
         near.waiting = () => update({ background: true, after: opts.after });
         if (!metrics.putOff.includes(row.key)) metrics.putOff.push(row.key);
         return;
