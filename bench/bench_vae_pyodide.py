@@ -61,25 +61,9 @@ def main():
     ap.add_argument("--arch", nargs="+", default=["64-256"],
                     help="architectures as D-H (pixels-hidden), e.g. 784-128")
     args = ap.parse_args()
-    from playwright.sync_api import sync_playwright
-
-    cdn = harness.cdn_server(harness.default_mounts())
-    site = harness.static_server()
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=harness.chromium_path(),
-                                     args=harness.chromium_args(cdn.server_port))
-        archs = [tuple(int(v) for v in a.split("-")) for a in args.arch]
-        code = CODE.replace("STEPS", str(args.steps)).replace("ARCHS", repr(archs))
-        page = browser.new_page()
-        page.add_init_script(f"window.BENCH_CODE = {json.dumps(code)};")
-        page.goto(f"http://127.0.0.1:{site.server_port}/bench/pyodide_step.html")
-        page.wait_for_function("document.getElementById('out').textContent !== 'running'",
-                               timeout=300_000)
-        answer = json.loads(page.text_content("#out"))
-        version = browser.version
-        browser.close()
-    harness.stop(cdn)
-    harness.stop(site)
+    archs = [tuple(int(v) for v in a.split("-")) for a in args.arch]
+    code = CODE.replace("STEPS", str(args.steps)).replace("ARCHS", repr(archs))
+    answer, version = harness.run_in_pyodide(code, timeout_ms=300_000)
     if not answer["ok"]:
         print("benchmark failed inside Pyodide:", answer["error"])
         return 1

@@ -4,7 +4,8 @@
   "use strict";
   const ELBO = window.ELBO;
   const $ = (id) => document.getElementById(id);
-  const metrics = (ELBO.metrics = { paints: [] });  // read by bench/ and tests
+  // read by bench/ and tests; putOff: the figures whose first picture waits until they come near
+  const metrics = (ELBO.metrics = { paints: [], putOff: [] });
 
   /* ---- loading: staged progress you can trust, and an error panel ---- */
 
@@ -454,12 +455,18 @@
     }
 
     /* opts.background: a refresh the reader did not ask for (the lab's);
+     * opts.whenNear: only if the figure is near the window, else once it comes near;
      * opts.after(err, result): called once this call's answer is painted. */
     function update(opts) {
       opts = opts || {};
       if (!bridge.callable) {  // every widget is refreshed once Python can answer; until then
         // a moved control leaves the picture and numbers behind, and the figure says so
         if (!opts.background) figure.classList.add("stale");
+        return;
+      }
+      if (opts.whenNear && canvas && !near.near && shipped()) {
+        near.waiting = () => update({ background: true, after: opts.after });
+        if (!metrics.putOff.includes(row.key)) metrics.putOff.push(row.key);
         return;
       }
       const params = rowParams(row);
@@ -479,6 +486,10 @@
     }
 
     const near = { near: true, waiting: null };
+    // whether the picture shipped with the page is this figure's: its controls (and the
+    // lab's settings, for the lab's figures) at their defaults
+    const shown = [...Object.values(row.params), ...(row.lab ? Object.values(ELBO.LAB_SETTINGS) : [])];
+    const shipped = () => shown.every((id) => !$(id) || permalink.defaults.get(id) === controlText(id));
     if (nearWatch) {
       nearby.set(figure, near);
       nearWatch.observe(figure);
@@ -667,9 +678,9 @@
       if (box.bottom >= 0 && box.top <= innerHeight) return 0;
       return box.top > innerHeight ? box.top - innerHeight : -box.bottom;
     };
-    const refreshAll = (only) => {
+    const refreshAll = (only, opts) => {
       [...updates.keys()].filter(only || (() => true)).sort((a, b) => distance(a) - distance(b))
-        .forEach((key) => updates.get(key)({ background: true }));
+        .forEach((key) => updates.get(key)(Object.assign({ background: true }, opts)));
     };
     let lab = null;
     const sendTheme = (name) => bridge.send({ op: "theme", name: name });
@@ -702,7 +713,12 @@
       ready: () => {  // and now figures too
         loader.ready();
         performance.mark("elbo:ready");
-        refreshAll();
+        // The figures within a screen of the window are drawn now, nearest first, and so are
+        // those whose settings differ from the picture shipped with the page (a link's). The
+        // others show that picture, which is theirs, until they come within a screen: a
+        // reader waits for the figures in view, not for all 17 (a few hundred ms each to
+        // build, one after another). The warm-up below builds those too, after the near ones.
+        refreshAll(null, { whenNear: true });
         warmAll();
       },
       fatal: (detail) => {

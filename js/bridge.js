@@ -143,29 +143,36 @@
       this.sendData();
     }
 
+    /* Our generated script `name`, beside js/py-bundle.js (a classic script: from file://
+     * nothing can be fetched), added once: then onLoad, at once if window[global] is set
+     * already; or onError if it cannot load, and the next call tries again. */
+    loadScript(name, global, onLoad, onError) {
+      if (window[global]) { onLoad(); return; }
+      const scripts = this.scripts || (this.scripts = {});
+      if (!scripts[name]) {
+        const script = scripts[name] = document.createElement("script");
+        const code = document.querySelector('script[src$="py-bundle.js"]');
+        script.src = code ? code.src.replace(/py-bundle\.js$/, name) : "js/" + name;
+        document.body.appendChild(script);
+      }
+      const script = scripts[name];
+      script.addEventListener("load", onLoad, { once: true });
+      script.addEventListener("error", () => {
+        script.remove();
+        if (scripts[name] === script) delete scripts[name];
+        onError();
+      }, { once: true });
+    }
+
     /* The stored digits and weights travel in their own generated script, loaded
-     * while Pyodide starts (a classic script: from file:// nothing can be fetched),
-     * so the page's first numbers never wait for its megabyte. */
+     * while Pyodide starts, so the page's first numbers never wait for its megabyte. */
     sendData() {
-      const send = () => {
+      this.loadScript("py-data.js", "ELBO_PY_DATA", () => {
         performance.mark("elbo:data-loaded");
         if (this.worker) this.worker.postMessage({ type: "data", bundle: window.ELBO_PY_DATA });
         this.sendBytecode();
-      };
-      if (window.ELBO_PY_DATA) { send(); return; }
-      if (!this.dataScript) {
-        this.dataScript = document.createElement("script");
-        const code = document.querySelector('script[src$="py-bundle.js"]');  // beside it
-        this.dataScript.src = code ? code.src.replace(/py-bundle\.js$/, "py-data.js") : "js/py-data.js";
-        document.body.appendChild(this.dataScript);
-      }
-      this.dataScript.addEventListener("load", send, { once: true });
-      this.dataScript.addEventListener("error", () => {
-        this.dataScript.remove();
-        this.dataScript = null;  // Retry loads it again
-        this.onEvent("fatal", { stage: "code", message: "could not load js/py-data.js, the stored " +
-                                "digits and trained weights. Is the page's folder complete?" });
-      }, { once: true });
+      }, () => this.onEvent("fatal", { stage: "code", message: "could not load js/py-data.js, the stored " +
+                                       "digits and trained weights. Is the page's folder complete?" }));
     }
 
     /* Bytecode for the modules imported once matplotlib is in (js/py-bytecode.js, about
@@ -177,19 +184,7 @@
         performance.mark("elbo:bytecode-loaded");
         if (this.worker) this.worker.postMessage({ type: "bytecode", bundle: window.ELBO_PY_BYTECODE || null });
       };
-      if (window.ELBO_PY_BYTECODE) { send(); return; }
-      if (!this.bytecodeScript) {
-        this.bytecodeScript = document.createElement("script");
-        const code = document.querySelector('script[src$="py-bundle.js"]');  // beside it
-        this.bytecodeScript.src = code ? code.src.replace(/py-bundle\.js$/, "py-bytecode.js") : "js/py-bytecode.js";
-        document.body.appendChild(this.bytecodeScript);
-      }
-      this.bytecodeScript.addEventListener("load", send, { once: true });
-      this.bytecodeScript.addEventListener("error", () => {
-        this.bytecodeScript.remove();
-        this.bytecodeScript = null;  // a restart tries again
-        send();
-      }, { once: true });
+      this.loadScript("py-bytecode.js", "ELBO_PY_BYTECODE", send, send);
     }
 
     stop() {

@@ -49,24 +49,7 @@ json.dumps({"magic": bytecode.MAGIC, "files": len(files),
 
 def made_in_pyodide():
     """{"magic", "files", "data"}: the bundle, made in the page's Pyodide."""
-    from playwright.sync_api import sync_playwright
-
-    cdn = harness.cdn_server(harness.default_mounts())
-    site = harness.static_server()
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=harness.chromium_path(),
-                                         args=harness.chromium_args(cdn.server_port))
-            page = browser.new_page()
-            page.add_init_script(f"window.BENCH_CODE = {json.dumps(CODE)};")
-            page.goto(f"http://127.0.0.1:{site.server_port}/bench/pyodide_step.html?packages=numpy,matplotlib")
-            page.wait_for_function("document.getElementById('out').textContent !== 'running'",
-                                   timeout=600_000)
-            answer = json.loads(page.text_content("#out"))
-            browser.close()
-    finally:
-        harness.stop(cdn)
-        harness.stop(site)
+    answer, _ = harness.run_in_pyodide(CODE, packages="numpy,matplotlib")
     if not answer["ok"]:
         raise SystemExit(f"failed inside Pyodide: {answer['error']}")
     return json.loads(answer["result"])

@@ -19,6 +19,7 @@ import base64
 import functools
 import hashlib
 import http.server
+import json
 import re
 import shutil
 import ssl
@@ -42,6 +43,40 @@ def wait_ready(page):
     from playwright.sync_api import expect
 
     expect(page.locator("body")).to_have_class(re.compile(r"\bpy-ready\b"), timeout=READY_TIMEOUT_MS)
+
+
+def run_in_pyodide(code, packages="numpy,scipy", timeout_ms=600_000):
+    """Run Python ``code`` in the page's Pyodide (the local mirror, in Chromium, through
+    bench/pyodide_step.html, with our package unpacked and ``packages`` loaded), and return
+    (the page's answer {ok, result: the code's last value | error}, Chromium's version)."""
+    from playwright.sync_api import sync_playwright
+
+    cdn = cdn_server(default_mounts())
+    site = static_server()
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=chromium_path(), args=chromium_args(cdn.server_port))
+            page = browser.new_page()
+            page.add_init_script(f"window.BENCH_CODE = {json.dumps(code)};")
+            page.goto(f"http://127.0.0.1:{site.server_port}/bench/pyodide_step.html?packages={packages}")
+            page.wait_for_function("document.getElementById('out').textContent !== 'running'",
+                                   timeout=timeout_ms)
+            answer, version = json.loads(page.text_content("#out")), browser.version
+            browser.close()
+    finally:
+        stop(cdn)
+        stop(site)
+    return answer, version
+
+
+def scroll_through(page):
+    """Bring each figure that draws near in turn, and wait until it is drawn: at load the page
+    draws only the figures within a screen of the window, and the others as they come near."""
+    keys = page.evaluate("() => [...document.querySelectorAll('figure[data-widget]')]"
+                         ".filter((f) => f.querySelector('canvas')).map((f) => f.dataset.widget)")
+    for key in keys:
+        page.locator(f'[data-widget="{key}"]').scroll_into_view_if_needed()
+        page.wait_for_function(f"() => performance.getEntriesByName('elbo:{key}:drawn').length > 0")
 
 
 def build_mirror_module():

@@ -72,7 +72,8 @@ def expect_values(page, call, params, show):
 
 
 def wait_drawn(page, key):
-    """Wait until the figure has been drawn live at least once."""
+    """Wait until the figure has been drawn live at least once (it is, once near the window)."""
+    page.locator(f"#fig-{key}").scroll_into_view_if_needed()
     expect(page.locator(f"#fig-{key}")).to_have_class(re.compile(r"\blive\b"))
     expect(page.locator(f"#fig-{key}")).not_to_have_class(re.compile("awaiting-plot"))
 

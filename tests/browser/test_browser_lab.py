@@ -104,6 +104,7 @@ def test_train_watch_pause_reset_and_the_true_posterior(lab_page, site):
     log_px, elbo, kl = (float(page.locator(f"#labp-{k}").inner_text()) for k in ("logpx", "elbo", "kl"))
     assert elbo <= log_px
     assert log_px == pytest.approx(elbo + kl, abs=tolerance + 2e-4)  # as displayed (rounded)
+    page.locator("#fig-lab_posterior").scroll_into_view_if_needed()  # drawn once near the window
     expect(page.locator("#fig-lab_posterior")).to_have_class(re.compile(r"\blive\b"))
 
     # reset: back to epoch 0 of a fresh run, whose numbers are Python's own

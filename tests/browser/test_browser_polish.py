@@ -67,6 +67,7 @@ def test_a_phone_gets_the_narrow_figures_and_a_wide_window_the_wide_ones(context
     expect(page.locator("#kl-static")).to_have_attribute("src", "static/narrow/kl.png")
     expect(page.locator("#tension-static")).to_have_attribute("src", "static/narrow/tension.png")
     wait_ready(page)
+    page.locator("#fig-kl").scroll_into_view_if_needed()  # drawn once near the window
     narrow = image("kl", "narrow")
     page.wait_for_function("() => document.querySelector('[data-widget=kl] canvas').height === "
                            f"{narrow['height']}")
@@ -177,6 +178,7 @@ def test_a_links_values_are_used_as_given_or_refused_with_a_note(context_page, s
     kl = widgets.run("kl", mu=2.0, sigma=0.6)["values"]["kl"]
     expect(page.get_by_test_id("kl-value")).to_have_text(f"{kl:.3f}")
     for key in ("kl", "kl_mc", "tension", "posterior", "generate", "latent"):
+        page.locator(f"#fig-{key}").scroll_into_view_if_needed()  # drawn once near the window
         expect(page.locator(f"#fig-{key}")).to_have_class(re.compile(r"\blive\b"))
         expect(page.locator(f"#fig-{key} .widget-error")).to_be_hidden()
     gap = widgets.run("tension", beta=0.02)["values"]["gap"]

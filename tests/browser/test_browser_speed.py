@@ -11,7 +11,7 @@ from test_browser_article import page_format
 
 from elbo_lab import widgets
 
-from harness import wait_ready
+from harness import scroll_through, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -143,6 +143,7 @@ def test_before_plotting_only_the_moved_figures_are_asked_for_their_numbers(cont
     page.goto(f"{site}/index.html")
     wait_ready(page)
     for key in ("kl", "posterior", "reparam"):
+        page.locator(f"#fig-{key}").scroll_into_view_if_needed()  # drawn once near the window
         page.wait_for_function(f"() => performance.getEntriesByName('elbo:{key}:drawn').length > 0")
     kl = widgets.run("kl", mu=2.0, sigma=0.6)["values"]["kl"]
     expect(page.get_by_test_id("kl-value")).to_have_text(f"{kl:.3f}")
@@ -154,9 +155,6 @@ def test_before_plotting_only_the_moved_figures_are_asked_for_their_numbers(cont
         assert [key, False] not in paints and [key, True] in paints, (key, paints)
 
 
-EVERY_FIGURE_DRAWN = """() => [...document.querySelectorAll('[data-widget]')]
-    .filter((f) => f.querySelector('canvas'))
-    .every((f) => performance.getEntriesByName(`elbo:${f.dataset.widget}:drawn`).length > 0)"""
 BYTECODE_JS = "() => ELBO.bridge.send({ op: 'plotting', name: 'bytecode' })"
 
 
@@ -165,7 +163,7 @@ def test_matplotlib_and_the_rest_are_imported_from_bytecode_made_ahead(live):
     is in, for the very sources it loads: by the time every figure is drawn, none was compiled
     in the page (else rerun scripts/build_bytecode.py), and none of it was left unused."""
     page = live
-    page.wait_for_function(EVERY_FIGURE_DRAWN, polling=250)
+    scroll_through(page)
     state = page.evaluate(BYTECODE_JS)
     assert state["installed"] >= 100, state["reason"]
     assert state["stale"] == [] and state["compiled"] == [], (
@@ -178,6 +176,7 @@ def test_without_its_bytecode_the_page_compiles_the_sources_and_draws(context_pa
     page.route(re.compile(r".*/py-bytecode\.js$"), lambda route: route.abort())
     page.goto(f"{site}/index.html")
     wait_ready(page)
+    page.locator("#fig-kl").scroll_into_view_if_needed()
     expect(page.locator("#fig-kl")).to_have_class(re.compile(r"\blive\b"))
     state = page.evaluate(BYTECODE_JS)
     assert (state["installed"], state["reason"]) == (0, "nothing installed")
@@ -185,3 +184,17 @@ def test_without_its_bytecode_the_page_compiles_the_sources_and_draws(context_pa
     box.fill("1.5")
     box.press("Enter")
     expect(page.get_by_test_id("kl-value")).to_have_text("1.316")  # sigma stays 0.6
+
+
+def test_a_figure_far_from_the_window_keeps_its_picture_until_it_comes_near(live):
+    """At load the figures within a screen of the window are drawn (the reader's, at the top);
+    one far below keeps the picture shipped with the page until it is scrolled near."""
+    page = live
+    expect(page.locator("#fig-generate")).to_have_class(re.compile(r"\blive\b"))
+    assert page.evaluate("ELBO.metrics.putOff.includes('dynamics')")
+    assert not page.evaluate("performance.getEntriesByName('elbo:dynamics:drawn').length")
+    figure = page.locator("#fig-dynamics")
+    expect(figure).not_to_have_class(re.compile(r"\blive\b"))
+    figure.scroll_into_view_if_needed()
+    expect(figure).to_have_class(re.compile(r"\blive\b"))
+    expect(page.locator("#dynamics-static")).to_be_hidden()
