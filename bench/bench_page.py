@@ -67,8 +67,13 @@ line closes the table. Medians are over loads for load rows and over all moves
 of all loads for latency rows. ``--load-only`` (the same as ``--moves 0``)
 skips the moves and the drag: the load comparison alone.
 
+``--throttle MBIT`` limits every tab's network (the page's, its worker's, the floor's)
+to MBIT Mbit/s down and up, with 20 ms of latency (Chromium's own network emulation,
+through DevTools): the local mirror answers at once, and hides what a reader's network
+costs, e.g. what waits for what to download.
+
 Usage: python3 bench/bench_page.py [--loads 3] [--moves 10] [--load-only] [--scheme http|file]
-                                   [--against DIR] [--only KEY,KEY]
+                                   [--against DIR] [--only KEY,KEY] [--throttle MBIT]
 """
 
 import argparse
@@ -405,12 +410,21 @@ def served(log):
             "packages": [path.rsplit("/", 1)[-1] for path in sent if path.startswith(harness.PYODIDE_PREFIX)]}
 
 
-def visit(context, side, label, cdn):
+THROTTLE_LATENCY_MS = 20  # --throttle's round trip
+
+
+def visit(context, side, label, cdn, throttle=None):
     """Open side.url in a new tab of `context` and wait until it has loaded: every
     figure drawn (the page; its first answer to MOVE_JS's move too) or the floor's
     figure. Returns the tab and what was measured, with "cdn": what the CDN server
-    sent meanwhile (if `cdn` logs its requests)."""
+    sent meanwhile (if `cdn` logs its requests). throttle: Mbit/s, or None."""
     page = context.new_page()
+    if throttle:
+        devtools = context.new_cdp_session(page)
+        devtools.send("Network.enable")
+        rate = throttle * 1e6 / 8  # bytes/s
+        devtools.send("Network.emulateNetworkConditions", {
+            "offline": False, "latency": THROTTLE_LATENCY_MS, "downloadThroughput": rate, "uploadThroughput": rate})
     page.on("console", lambda m: side.console.append(f"{label} console.{m.type}: {m.text}")
             if m.type in ("error", "warning") else None)
     page.on("pageerror", lambda e: side.console.append(f"{label} page error: {e}"))
@@ -462,7 +476,7 @@ def run_load(browser, side, args, i, context=None, cdn=None):
         context = browser.new_context(viewport=VIEWPORT)
     page = None
     try:
-        page, measured = visit(context, side, f"load {i + 1}", cdn)
+        page, measured = visit(context, side, f"load {i + 1}", cdn, args.throttle)
         side.loads.append({**measured, "i": i})
         if side.floor:
             ms = measured["first_figure"]
@@ -513,7 +527,7 @@ def run_repeat(context, side, args, i, cdn):
     """A repeat visit of `side` in the profile of its cold load i: HTTP cache warm."""
     page = None
     try:
-        page, measured = visit(context, side, f"repeat {i + 1}", cdn)
+        page, measured = visit(context, side, f"repeat {i + 1}", cdn, args.throttle)
         side.repeats.append({**measured, "i": i})
         ms = measured["first_figure" if side.floor else "all_drawn"]
         got = measured["cdn"]
@@ -700,7 +714,9 @@ def report(sides, floor, args, version):
     new = sides[0]
     old = sides[1] if len(sides) > 1 else None
     print(f"\nELBO Lab page benchmark, {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}: "
-          f"Chromium {version}, {args.scheme}://, local Pyodide mirror")
+          f"Chromium {version}, {args.scheme}://, local Pyodide mirror" +
+          (f", network throttled to {args.throttle:g} Mbit/s with {THROTTLE_LATENCY_MS} ms latency" if args.throttle
+           else ""))
     print(f"{args.loads} cold loads per page, each in a fresh browser profile, interleaved "
           f"{'A B floor, A B floor' if old else 'page floor, page floor'}, ..., each pair then visited again "
           f"(same profile, HTTP cache warm);\n"
@@ -862,6 +878,7 @@ def main():
     ap.add_argument("--against", type=Path, help="another checkout to compare with (the old page)")
     ap.add_argument("--tolerance", type=float, default=1.10, help="verdict: new/old ratio taken as no worse")
     ap.add_argument("--only", type=lambda s: set(s.split(",")), help="only these figures (comma-separated keys)")
+    ap.add_argument("--throttle", type=float, help="Mbit/s: every tab's network limited to this (and 20 ms latency)")
     args = ap.parse_args()
     if args.load_only:
         args.moves = 0

@@ -14,8 +14,8 @@
   const loader = {
     t0: 0, done: new Set(), current: null, currentStart: 0, timer: 0,
 
-    begin() {
-      this.t0 = performance.now();
+    begin(since) {  // since: when the worker started, if before now
+      this.t0 = since === undefined ? performance.now() : since;
       this.failed = false;
       this.done.clear();
       this.current = null;
@@ -36,7 +36,7 @@
       const li = $("boot-stages").querySelector(`[data-stage="${msg.stage}"]`);
       if (msg.state === "start") {
         this.current = msg.stage;
-        this.currentStart = performance.now();
+        this.currentStart = msg.at;  // when the bridge heard it
         if (li) li.className = "active";
       } else {
         this.done.add(msg.stage);
@@ -744,7 +744,7 @@
       lab: (detail) => { if (lab) lab.onEvent(detail); },
     };
     let restarting = false;  // Python is being restarted after a failure
-    const bridge = new ELBO.Bridge((type, detail) => events[type](detail));
+    const bridge = ELBO.bridge;  // started from <head> (js/bridge.js): Python loads meanwhile
     ELBO.theme.listeners.push((name) => {  // Python redraws every figure in the new colours
       if (bridge.callable) sendTheme(name).then(() => { refreshAll(); warmAll(); }, () => {});
     });
@@ -816,10 +816,11 @@
       loader.begin();
       bridge.start();
     });
-    loader.begin();
-    bridge.start();
-    ELBO.bridge = bridge;
     ELBO.labPanel = lab;
+    bridge.startOnce();  // if the first paint has not started it yet
+    loader.begin(bridge.startedAt);
+    bridge.listen((type, detail) => events[type](detail));  // what it heard so far, then the rest
+    bridge.sendCode();
   }
 
   // This script is the last in <body>, so the document it binds to is parsed;

@@ -65,10 +65,12 @@
   /* The worker's events (worker.js lists them), each passed on to the page's onEvent. */
   const EVENTS = {
     stage(msg) {
+      msg.at = performance.now();  // heard now, though perhaps passed on later (listen)
       if (msg.state === "start") this.currentStage = msg.stage;
       this.onEvent("stage", msg);
       if (msg.stage === "code" && msg.state === "done") {
         this.callable = true;
+        this.sendBytecode();  // for the plotting stage, which the page starts now
         this.onEvent("callable", {});
       }
     },
@@ -83,9 +85,15 @@
     lab(msg) { this.onEvent("lab", msg); },
   };
 
+  /* This script's own address: our generated scripts sit beside it. */
+  const HERE = document.currentScript ? document.currentScript.src : "";
+
   class Bridge {
+    /* onEvent(type, detail) for "stage", "callable", "ready", "fatal", "lab"; or none yet:
+     * the events wait, in order, for listen(). */
     constructor(onEvent) {
-      this.onEvent = onEvent;  // (type, detail) for "stage", "callable", "ready", "fatal", "lab"
+      this.heard = [];  // the events before listen()
+      this.onEvent = onEvent || ((type, detail) => this.heard.push([type, detail]));
       this.events = EVENTS;
       this.nextId = 1;
       this.waiting = new Map();  // id -> {resolve, reject}
@@ -135,15 +143,44 @@
         e.preventDefault();
         this.onEvent("fatal", { stage: this.currentStage || "core", message: e.message || "the worker crashed" });
       };
-      this.worker.postMessage({ type: "init", base: where.core, packages: where.packages,
-                               bundle: window.ELBO_PY_BUNDLE,
-                               dataFigures: window.ELBO.FIGURES.filter((f) => f.data).map((f) => f.key) });
+      this.worker.postMessage({ type: "init", base: where.core, packages: where.packages });
+      this.startedAt = performance.now();
       performance.mark("elbo:worker-start");
       this.watch();
-      this.sendData();
+      this.codeSent = false;
+      if (window.ELBO_PY_BUNDLE) this.sendCode();  // a restart: the page's scripts are in
     }
 
-    /* Our generated script `name`, beside js/py-bundle.js (a classic script: from file://
+    /* The first start (see the end of this file); later ones are restarts, by start(). */
+    startOnce() {
+      if (this.started) return;
+      this.started = true;
+      this.start();
+    }
+
+    /* The page's handler of events, from now on; the events heard before it go first. */
+    listen(onEvent) {
+      this.onEvent = onEvent;
+      for (const [type, detail] of this.heard.splice(0)) onEvent(type, detail);
+    }
+
+    /* Our code (js/py-bundle.js) and which figures read the stored data (js/figures.js),
+     * once both have run: the worker was started from <head> (see the end of this file) and
+     * imports the code when numpy is in, seconds later. Once per worker. */
+    sendCode() {
+      if (!this.worker || this.codeSent) return;
+      if (!window.ELBO_PY_BUNDLE || !window.ELBO.FIGURES) {
+        this.onEvent("fatal", { stage: "code", message: "could not load js/py-bundle.js or js/figures.js, " +
+                                "the page's Python code and its table of figures. Is the page's folder complete?" });
+        return;
+      }
+      this.codeSent = true;
+      this.worker.postMessage({ type: "code", bundle: window.ELBO_PY_BUNDLE,
+                               dataFigures: window.ELBO.FIGURES.filter((f) => f.data).map((f) => f.key) });
+      this.sendData();  // not before: its megabytes would keep the page's own parse waiting
+    }
+
+    /* Our generated script `name`, beside this one (a classic script: from file://
      * nothing can be fetched), added once: then onLoad, at once if window[global] is set
      * already; or onError if it cannot load, and the next call tries again. */
     loadScript(name, global, onLoad, onError) {
@@ -151,9 +188,8 @@
       const scripts = this.scripts || (this.scripts = {});
       if (!scripts[name]) {
         const script = scripts[name] = document.createElement("script");
-        const code = document.querySelector('script[src$="py-bundle.js"]');
-        script.src = code ? code.src.replace(/py-bundle\.js$/, name) : "js/" + name;
-        document.body.appendChild(script);
+        script.src = HERE ? new URL(name, HERE).href : "js/" + name;
+        document.head.appendChild(script);
       }
       const script = scripts[name];
       script.addEventListener("load", onLoad, { once: true });
@@ -170,15 +206,16 @@
       this.loadScript("py-data.js", "ELBO_PY_DATA", () => {
         performance.mark("elbo:data-loaded");
         if (this.worker) this.worker.postMessage({ type: "data", bundle: window.ELBO_PY_DATA });
-        this.sendBytecode();
       }, () => this.onEvent("fatal", { stage: "code", message: "could not load js/py-data.js, the stored " +
                                        "digits and trained weights. Is the page's folder complete?" }));
     }
 
     /* Bytecode for the modules imported once matplotlib is in (js/py-bytecode.js, about
-     * 3 MB; py/elbo_lab/bytecode.py), loaded after the data, as it is needed only then. The
-     * worker waits for it before importing matplotlib, so it is always sent: null if the
-     * script cannot load (a copy of the page without it), and the sources are compiled. */
+     * 3 MB; py/elbo_lab/bytecode.py), loaded once numbers are live, as it is needed only
+     * then: before, its megabytes would share the reader's network with Pyodide's core and
+     * numpy. The worker waits for it before importing matplotlib (whose wheels download
+     * meanwhile), so it is always sent: null if the script cannot load (a copy of the page
+     * without it), and the sources are compiled. */
     sendBytecode() {
       const send = () => {
         performance.mark("elbo:bytecode-loaded");
@@ -296,4 +333,12 @@
   window.ELBO = window.ELBO || {};
   window.ELBO.Bridge = Bridge;
   window.ELBO.STAGES = STAGES;
+  /* Python starts just after the first paint: this script and worker.js are in <head>, so
+   * Pyodide's core downloads and compiles while the rest of the page is parsed and laid out
+   * and while its own scripts and pictures load; app.js listens and sends the code then.
+   * Not before the first paint, whose stylesheet and layout would then share the network
+   * and the processor with it (text visible 70-120 ms later at 40 Mbit/s); and never later
+   * than app.js, which also starts it (a tab opened in the background paints nothing). */
+  const bridge = (window.ELBO.bridge = new Bridge());
+  requestAnimationFrame(() => setTimeout(() => bridge.startOnce(), 0));
 })();

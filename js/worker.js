@@ -22,9 +22,11 @@
  *               with it from then on; the drawing pad asks for it on first use
  *
  * Other messages (page -> worker): {type: "ping"}, answered {type: "pong"} between units
- * of work (the page's heartbeat while it waits for answers); {type: "init", base, packages, bundle,
- * dataFigures}: load Pyodide's core from `base` (pinned by PYODIDE_SRI) and its
- * packages from `packages`, unpack our sources. {type: "data", bundle}: the
+ * of work (the page's heartbeat while it waits for answers); {type: "init", base, packages}:
+ * load Pyodide's core from `base` (pinned by PYODIDE_SRI) and its packages from
+ * `packages`. {type: "code", bundle, dataFigures}: our sources (js/py-bundle.js),
+ * unpacked and imported once numpy is in; the page starts the worker from <head>, before
+ * its own scripts have loaded, and sends them when they have. {type: "data", bundle}: the
  * stored digits and weights (js/py-data.js), unpacked beside the sources once
  * those are in. Until then the requests that read them (the lab's, the test
  * digits' ("digit"), and those of the figures in `dataFigures`, for a figure or
@@ -82,6 +84,8 @@ function elboWorkerMain() {
   let lastStep = 0;  // the run's step at the last chunk
   let blas = null;  // the promise of scipy's BLAS (loaded on the first Train)
   const SRC = "/home/pyodide/elbo_src";  // our package's files, in Pyodide's filesystem
+  let codeGiven = null;  // resolves codeSent with the page's {type: "code"} bundle
+  const codeSent = new Promise((resolve) => { codeGiven = resolve; });
   let codeIn = false;  // the sources are unpacked
   let dataBundle = null;  // the stored digits and weights, until unpacked
   let dataIn = false;  // and unpacked
@@ -268,7 +272,7 @@ function elboWorkerMain() {
   }
 
   const where = { core: "", packages: "" };  // the folders Pyodide's core and packages come from
-  async function init(base, packages, bundle) {
+  async function init(base, packages) {
     where.core = base;
     where.packages = packages;
     await stage("core", async () => {
@@ -288,6 +292,7 @@ function elboWorkerMain() {
       await loadPackage("numpy");  // loaded with the core: at once (else fetched again here)
       load("numpy");  // the import is most of this stage's time
     });
+    const bundle = await codeSent;  // sent long before: the page's scripts load while the core does
     await stage("code", async () => {
       unpack(bundle);
       const path = pyodide.pyimport("sys").path;
@@ -507,15 +512,19 @@ function elboWorkerMain() {
       bytecodeGiven(msg.bundle || null);
       return;
     }
+    if (msg.type === "code") {
+      dataFigures = new Set(msg.dataFigures || []);
+      codeGiven(msg.bundle);
+      return;
+    }
     if (msg.type === "data") {
       dataBundle = msg.bundle;
       unpackData();
       return;
     }
     if (msg.type === "init") {
-      dataFigures = new Set(msg.dataFigures || []);
       try {
-        await init(msg.base, msg.packages, msg.bundle);
+        await init(msg.base, msg.packages);
       } catch (err) {
         post({ type: "fatal", stage: err.stage || "core", message: String(err.message || err) });
       }

@@ -306,6 +306,19 @@ def test_a_failed_matplotlib_download_names_the_file(context_page, site):
     expect(page.get_by_test_id("kl-value")).to_have_text(f"{kl:.3f}")
 
 
+def test_a_copy_of_the_page_without_its_python_code_names_the_file(context_page, site):
+    """Python starts from <head>, before the page's own scripts; if js/py-bundle.js cannot load,
+    the worker is never left waiting for code: the boot panel names the file."""
+    page = context_page()
+    page.route(re.compile(r".*/js/py-bundle\.js$"), lambda route: route.abort())
+    page.goto(f"{site}/index.html")
+    expect(page.locator("#boot-error")).to_be_visible(timeout=READY_TIMEOUT_MS)
+    expect(page.locator("#boot-error-stage")).to_have_text("our code")
+    expect(page.locator("#boot-error-message")).to_contain_text("could not load js/py-bundle.js")
+    # the text and the numbers shipped with the page are still there
+    expect(page.locator("#fig-kl .widget-summary")).to_contain_text("KL = 0.691 nats")
+
+
 def test_a_stalled_download_is_named_and_can_be_started_again(context_page, site):
     page = context_page()
     held = []

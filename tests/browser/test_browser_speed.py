@@ -198,3 +198,28 @@ def test_a_figure_far_from_the_window_keeps_its_picture_until_it_comes_near(live
     figure.scroll_into_view_if_needed()
     expect(figure).to_have_class(re.compile(r"\blive\b"))
     expect(page.locator("#dynamics-static")).to_be_hidden()
+
+
+def test_python_starts_while_the_pages_own_scripts_are_still_loading(context_page, site):
+    """js/bridge.js, in <head>, makes the worker at the first paint: Pyodide's core downloads
+    while the rest of the page and its own scripts load (on a reader's network that is a
+    second or more sooner: bench_page.py --throttle). Here js/py-bundle.js, our Python code,
+    is held back: the worker has started all the same, and once the code comes it is
+    imported and the page answers."""
+    page = context_page()
+    held = []
+    page.route(re.compile(r".*/js/py-bundle\.js$"), lambda route: held.append(route))
+    page.goto(f"{site}/index.html", wait_until="commit")
+    page.wait_for_function("() => performance.getEntriesByName('elbo:worker-start').length > 0")
+    assert not page.evaluate("'ELBO_PY_BUNDLE' in window")
+    for _ in range(200):  # requested by now, or soon: once the parser reaches the end of <body>
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "js/py-bundle.js was never requested"
+    held[0].continue_()
+    wait_ready(page)
+    box = page.locator("#fig-kl").get_by_label("μ value", exact=True)
+    box.fill("1.5")
+    box.press("Enter")
+    expect(page.get_by_test_id("kl-value")).to_have_text("1.316")  # sigma stays 0.6
