@@ -89,7 +89,9 @@
       if (li) li.className = "done";
       $("boot-bar").value = 1;
       const secs = ((performance.now() - this.t0) / 1000).toFixed(1);
-      $("boot-label").textContent = `Python is ready (${secs} s). Every figure below is live.`;
+      // a figure far below keeps its shipped picture until it comes near (events.ready in main)
+      $("boot-label").textContent = `Python is ready (${secs} s). Every figure below answers your ` +
+        "moves; those further down are drawn live as you reach them.";
       document.body.classList.add("py-ready");
       setTimeout(() => { $("boot").hidden = true; }, 1500);
     },

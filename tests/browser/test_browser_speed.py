@@ -191,6 +191,7 @@ def test_a_figure_far_from_the_window_keeps_its_picture_until_it_comes_near(live
     one far below keeps the picture shipped with the page until it is scrolled near."""
     page = live
     expect(page.locator("#fig-generate")).to_have_class(re.compile(r"\blive\b"))
+    expect(page.locator("#boot-label")).to_contain_text("those further down are drawn live as you reach them")
     assert page.evaluate("ELBO.metrics.putOff.includes('dynamics')")
     assert not page.evaluate("performance.getEntriesByName('elbo:dynamics:drawn').length")
     figure = page.locator("#fig-dynamics")
