@@ -41,7 +41,7 @@ from .theme import THEME  # noqa: E402
 
 __all__ = ["AxesBlitted", "Blitted", "Ellipse", "LiveAxes", "LinearSegmentedColormap", "Line2D", "Patch", "density",
            "digit_axes", "digit_legend", "digit_markers", "grey_cmap",
-           "label_axes", "latent_plane", "legend", "legend_above", "narrow", "new_figure", "number_labels",
+           "label_axes", "latent_plane", "legend", "legend_above", "limits", "narrow", "new_figure", "number_labels",
            "panels", "png_bytes", "quick_extents", "settle",
            "rgba", "set_numbers", "style_axes", "to_rgba"]
 
@@ -225,6 +225,18 @@ class _MarkerPath(Path):
     def get_extents(self, transform=None, **kwargs):
         points = self.vertices if transform is None else transform.transform(self.vertices)
         return Bbox([points.min(axis=0), points.max(axis=0)])
+
+
+def limits(ax, x=None, y=None):
+    """Set ``ax``'s x and y limits (pairs; None leaves one as it is), skipping a call that
+    would change nothing: an unchanged ``set_ylim`` still runs the axes' callbacks and
+    invalidations, 0.12 ms natively and about four times that in Pyodide, twice a frame in
+    most figures. Only once autoscaling is off (the first call turns it off), so a skip
+    never leaves an axes to scale itself to the live artists."""
+    for lim, get, auto, set_ in ((x, ax.get_xlim, ax.get_autoscalex_on, ax.set_xlim),
+                                 (y, ax.get_ylim, ax.get_autoscaley_on, ax.set_ylim)):
+        if lim is not None and (auto() or tuple(get()) != (lim[0], lim[1])):
+            set_(lim[0], lim[1])
 
 
 def quick_extents(collection):

@@ -59,6 +59,5 @@ def draw(agg, view, z, images):
     r, c = np.divmod(np.arange(n if n <= 36 else 0), cols)  # beyond 6 x 6 they would crowd the digits
     agg.set_numbers(tile_labels, np.column_stack([c * (SIDE + 1) + 0.5, r * (SIDE + 1) + 0.5]))
     grid = view.fig.axes[1]
-    grid.set_xlim(-0.5, width - 0.5)
-    grid.set_ylim(rows - 0.5, -1.8)
+    agg.limits(grid, x=(-0.5, width - 0.5), y=(rows - 0.5, -1.8))
     return view.render(layer_key=(rows, width))

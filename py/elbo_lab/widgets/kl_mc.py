@@ -82,6 +82,5 @@ def draw(agg, view, running, kl, sd):
     reach = max(2.2 * sd, 1.1 * float(np.max(np.abs(running - kl))), 0.05)
     step = nice_top(reach / 2.0, (0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 25.0, 50.0))
     lo, hi = step * math.floor((kl - reach) / step), step * math.ceil((kl + reach) / step)
-    ax.set_ylim(lo, hi)
-    ax.set_xlim(1, right)
+    agg.limits(ax, x=(1, right), y=(lo, hi))
     return view.render(layer_key=(lo, hi, right))
