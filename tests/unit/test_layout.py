@@ -277,3 +277,35 @@ def test_a_kept_blend_of_a_stamp_is_used_only_where_no_live_artist_draws(inside)
     for shift, image in zip((0.0, 1.0, 2.0, 1.0), frames):
         fresh, fresh_line = make()
         assert image == frame(fresh, fresh_line, shift), shift
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_digit_pixels_coloured_ahead_are_matplotlibs_own(theme):
+    """``agg.set_pixels`` colours a digit mosaic through the image's colormap table before
+    matplotlib resamples it. Each frame must be the pixels ``set_data`` gives: tiles of
+    random ink, the ends 0 and 1, a colour boundary (0.5) and NaN gaps."""
+    import numpy as np
+
+    from elbo_lab.plotting.tiles import mosaic
+
+    agg = plotting.agg
+    plotting.set_theme(theme)
+    try:
+        fig = agg.new_figure(320, 240)
+        ax = fig.add_axes((0.1, 0.1, 0.8, 0.8))
+        agg.digit_axes(ax)
+        image = ax.imshow(np.zeros((28, 28)), cmap=agg.grey_cmap(), vmin=0, vmax=1,
+                          interpolation="nearest")
+        rng = np.random.default_rng(7)
+        digits = rng.random((7, 784))
+        digits[0, :100], digits[1, :100], digits[2, :100] = 0.0, 1.0, 0.5
+        values = mosaic(digits, 3)  # 3 x 3 tiles, two of them empty gaps (NaN)
+        frames = []
+        for colour in (image.set_data, lambda v: agg.set_pixels(image, v)):
+            colour(values)
+            fig.canvas.draw()
+            frames.append(np.asarray(fig.canvas.buffer_rgba()).copy())
+        assert np.isnan(values).any()
+        assert np.array_equal(frames[0], frames[1])
+    finally:
+        plotting.set_theme("light")
