@@ -208,8 +208,8 @@ def test_each_overlay_artist_is_a_stamp_of_its_own_pixels(layout):
     renderer = view.fig.canvas.get_renderer()
     boxes = [artist.get_window_extent(renderer).padded(2) for artist in view.overlay]
     assert len(stamps) == len(view.overlay) == 2
-    for (top, left), _, alpha in stamps:
-        h, w = alpha.shape[:2]
+    for (top, left), _, clear, _ in stamps:
+        h, w = clear.shape[:2]
         x0, y0, x1, y1 = left, height - top - h, left + w, height - top  # display pixels, y up
         inside = [i for i, b in enumerate(boxes)
                   if b.x0 <= x0 and b.y0 <= y0 and x1 <= b.x1 and y1 <= b.y1]
@@ -242,3 +242,70 @@ def test_a_new_layer_of_some_axes_gives_the_figure_drawn_afresh(layout, call):
         if drawn:
             _forget(call)
             assert bytes(image) == bytes(widgets.run(call, **params)["image"]["rgba"]), (call, params)
+
+
+@pytest.mark.parametrize("inside", [False, True], ids=["legend above", "legend over the curve"])
+def test_a_kept_blend_of_a_stamp_is_used_only_where_no_live_artist_draws(inside):
+    """A legend's blend is kept per layer key and copied on later frames only when no live
+    artist can draw under it (``Blitted._apart``): a legend above its axes. A legend over the
+    axes, which the moving curve crosses, is blended on every frame. Either way each frame
+    is the pixels of the same figure drawn afresh."""
+    import numpy as np
+
+    agg = plotting.agg
+
+    def make():
+        fig = agg.new_figure(320, 240)
+        ax = fig.add_axes((0.15, 0.15, 0.8, 0.6))
+        ax.set_xlim(0, 1)
+        ax.set_ylim(-1, 1)
+        (line,) = ax.plot([], [], lw=3, label="a moving curve")
+        legend = (ax.legend(loc="center") if inside else
+                  agg.legend_above(ax, ncol=1))
+        return agg.Blitted(fig, [line], overlay=[legend]), line
+
+    def frame(view, line, shift):
+        x = np.linspace(0, 1, 50)
+        line.set_data(x, np.sin(6 * x + shift))
+        return bytes(view.render("one key")["rgba"])
+
+    view, line = make()
+    frames = [frame(view, line, shift) for shift in (0.0, 1.0, 2.0, 1.0)]
+    (stamp,) = view.stamped[1]
+    assert stamp[3] is (not inside)
+    assert len(view.blended) == (0 if inside else 1)
+    for shift, image in zip((0.0, 1.0, 2.0, 1.0), frames):
+        fresh, fresh_line = make()
+        assert image == frame(fresh, fresh_line, shift), shift
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_digit_pixels_coloured_ahead_are_matplotlibs_own(theme):
+    """``agg.set_pixels`` colours a digit mosaic through the image's colormap table before
+    matplotlib resamples it. Each frame must be the pixels ``set_data`` gives: tiles of
+    random ink, the ends 0 and 1, a colour boundary (0.5) and NaN gaps."""
+    import numpy as np
+
+    from elbo_lab.plotting.tiles import mosaic
+
+    agg = plotting.agg
+    plotting.set_theme(theme)
+    try:
+        fig = agg.new_figure(320, 240)
+        ax = fig.add_axes((0.1, 0.1, 0.8, 0.8))
+        agg.digit_axes(ax)
+        image = ax.imshow(np.zeros((28, 28)), cmap=agg.grey_cmap(), vmin=0, vmax=1,
+                          interpolation="nearest")
+        rng = np.random.default_rng(7)
+        digits = rng.random((7, 784))
+        digits[0, :100], digits[1, :100], digits[2, :100] = 0.0, 1.0, 0.5
+        values = mosaic(digits, 3)  # 3 x 3 tiles, two of them empty gaps (NaN)
+        frames = []
+        for colour in (image.set_data, lambda v: agg.set_pixels(image, v)):
+            colour(values)
+            fig.canvas.draw()
+            frames.append(np.asarray(fig.canvas.buffer_rgba()).copy())
+        assert np.isnan(values).any()
+        assert np.array_equal(frames[0], frames[1])
+    finally:
+        plotting.set_theme("light")

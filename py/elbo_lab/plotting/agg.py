@@ -41,8 +41,8 @@ from .theme import THEME  # noqa: E402
 
 __all__ = ["AxesBlitted", "Blitted", "Ellipse", "LiveAxes", "LinearSegmentedColormap", "Line2D", "Patch", "density",
            "digit_axes", "digit_legend", "digit_markers", "grey_cmap",
-           "label_axes", "latent_plane", "legend", "legend_above", "narrow", "new_figure", "number_labels",
-           "panels", "png_bytes", "quick_extents", "settle",
+           "label_axes", "latent_plane", "legend", "legend_above", "limits", "narrow", "new_figure", "number_labels",
+           "panels", "png_bytes", "quick_extents", "set_pixels", "settle",
            "rgba", "set_numbers", "style_axes", "to_rgba"]
 
 LATENT_LIM = 3.5  # the latent plane of the pretrained models: [-3.5, 3.5]^2
@@ -189,6 +189,28 @@ def grey_cmap():
     return cmap
 
 
+def set_pixels(image, values):
+    """Show ``values`` (2-D, in [0, 1], NaN for gaps) in ``image``, an ``imshow`` with vmin=0,
+    vmax=1 and nearest interpolation, coloured here through the image's own colormap table.
+
+    The same pixels as ``image.set_data(values)`` (matplotlib's nearest resampling picks
+    values, so colouring before or after it agrees), but matplotlib then resamples one RGBA
+    array instead of the values and their mask, and skips its masked-array normalisation:
+    a quarter of generate's frame natively. The indices follow ``Colormap.__call__``."""
+    lut = getattr(image, "_elbo_lut", None)
+    if lut is None:
+        cmap = image.get_cmap()
+        cmap(0.0)  # makes its table
+        lut = image._elbo_lut = (cmap._lut * 255).astype(np.uint8), cmap.N, cmap._i_bad
+    table, n, bad = lut
+    scaled = np.asarray(values, dtype=float) * n
+    gaps = np.isnan(scaled)
+    scaled[gaps] = 0.0
+    index = np.clip(scaled, 0, n - 1).astype(np.intp)  # 1.0 is the top colour, as in matplotlib
+    index[gaps] = bad
+    image.set_data(table[index])
+
+
 _DIGIT_MARKERS = []
 _NUMBER_PATHS = {}  # (text, size, va, dpi) -> Path
 
@@ -225,6 +247,18 @@ class _MarkerPath(Path):
     def get_extents(self, transform=None, **kwargs):
         points = self.vertices if transform is None else transform.transform(self.vertices)
         return Bbox([points.min(axis=0), points.max(axis=0)])
+
+
+def limits(ax, x=None, y=None):
+    """Set ``ax``'s x and y limits (pairs; None leaves one as it is), skipping a call that
+    would change nothing: an unchanged ``set_ylim`` still runs the axes' callbacks and
+    invalidations, 0.12 ms natively and about four times that in Pyodide, twice a frame in
+    most figures. Only once autoscaling is off (the first call turns it off), so a skip
+    never leaves an axes to scale itself to the live artists."""
+    for lim, get, auto, set_ in ((x, ax.get_xlim, ax.get_autoscalex_on, ax.set_xlim),
+                                 (y, ax.get_ylim, ax.get_autoscaley_on, ax.set_ylim)):
+        if lim is not None and (auto() or tuple(get()) != (lim[0], lim[1])):
+            set_(lim[0], lim[1])
 
 
 def quick_extents(collection):

@@ -26,6 +26,7 @@ divergences are in nats. Bad input raises ``ValueError`` with a message that
 says what to change.
 """
 
+import functools
 import math
 
 import numpy as np
@@ -155,6 +156,13 @@ def log_evidence(x, s=DEFAULT_S):
     against scipy's adaptive quadrature on a grid of (x, s).
     """
     x, s = in_range("x", x), s_checked(s)
+    return _log_evidence(x, s)
+
+
+@functools.lru_cache(maxsize=64)
+def _log_evidence(x, s):
+    """``log_evidence`` of checked x and s, kept: a figure asks for it several times per
+    answer (derivation three times), and a drag of mu or sigma keeps x and s."""
     z, log_w = _nodes(x, s)
     return logsumexp(log_w + log_joint(x, z, s=s))
 

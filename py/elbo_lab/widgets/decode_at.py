@@ -52,5 +52,5 @@ def draw(agg, view, z, image):
     """Left: the latent plane with a marker at z. Right: the decoded digit, large."""
     marker, picture = view.live
     marker.set_data([z[0]], [z[1]])
-    picture.set_data(image.reshape(SIDE, SIDE))
+    agg.set_pixels(picture, image.reshape(SIDE, SIDE))
     return view.render(layer_key=0)

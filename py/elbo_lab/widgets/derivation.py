@@ -136,11 +136,11 @@ def draw(agg, view, post, q, r_curve, z_draws, r_draws, log_px, elbo):
     gap.set_y(elbo)  # a Rectangle across the axes, in data units vertically
     gap.set_height(log_px - elbo)
     ymax = nice_top(1.1 * max(float(post.max()), float(q.max())), DENSITY_LADDER)
-    top.set_ylim(0.0, ymax)
+    agg.limits(top, y=(0.0, ymax))
     # bottom: from a little above log p(x), which only x and s move, down a depth from a
     # ladder that holds the ELBO and the spread below it: few distinct limits, so a drag
     # of mu or sigma mostly reuses kept layers
     hi = 2.0 * math.ceil((log_px + 1.0) / 2.0)
     lo = hi - nice_top(1.25 * (hi - elbo) + 2.0, DEPTHS)
-    bottom.set_ylim(lo, hi)
+    agg.limits(bottom, y=(lo, hi))
     return view.render((ymax, (lo, hi)))  # a key per axes; limits from the inputs only

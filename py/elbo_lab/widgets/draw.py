@@ -225,7 +225,7 @@ def draw(agg, view, layer, test_mu, test_labels, test_log_px, log_px, recon, q_m
     p.off_view.set_text(f"q's centre is off this view,{wrap}at ({centre[0]:.0f}, {centre[1]:.0f})"
                         if far else "")
     p.off_view.set_visible(bool(far))  # an empty text still costs a layout
-    p.picture.set_data(np.reshape(recon, (SIDE, SIDE)))
+    agg.set_pixels(p.picture, np.reshape(recon, (SIDE, SIDE)))
     lo, hi = p.hist.get_xlim()
     at = min(max(log_px, lo), hi)
     p.marker.set_xdata([at, at])

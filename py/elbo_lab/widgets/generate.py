@@ -53,12 +53,11 @@ def draw(agg, view, z, images):
     agg.set_numbers(labels, z + 0.06)
     cols = max(1, math.ceil(math.sqrt(n)))
     tiles = mosaic(images, cols)
-    picture.set_data(tiles)
+    agg.set_pixels(picture, tiles)
     rows, width = tiles.shape[0], tiles.shape[1]
     picture.set_extent((-0.5, width - 0.5, rows - 0.5, -0.5))
     r, c = np.divmod(np.arange(n if n <= 36 else 0), cols)  # beyond 6 x 6 they would crowd the digits
     agg.set_numbers(tile_labels, np.column_stack([c * (SIDE + 1) + 0.5, r * (SIDE + 1) + 0.5]))
     grid = view.fig.axes[1]
-    grid.set_xlim(-0.5, width - 0.5)
-    grid.set_ylim(rows - 0.5, -1.8)
+    agg.limits(grid, x=(-0.5, width - 0.5), y=(rows - 0.5, -1.8))
     return view.render(layer_key=(rows, width))

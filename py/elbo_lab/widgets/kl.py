@@ -57,5 +57,5 @@ def draw(agg, view, q):
     q_fill.set_xy(band(Z, q))
     q_line.set_data(Z, q)
     top = nice_top(1.1 * max(float(q.max()), float(PRIOR.max())))
-    view.fig.axes[0].set_ylim(0.0, top)
+    agg.limits(view.fig.axes[0], y=(0.0, top))
     return view.render(layer_key=top)

@@ -60,5 +60,5 @@ def draw(agg, view, post, q_rev, q_fwd):
     fwd.set_data(Z, q_fwd)
     peak = max(float(post.max()), float(q_rev.max()), float(q_fwd.max()))
     top = nice_top(1.1 * peak, DENSITY_LADDER)
-    view.fig.axes[0].set_ylim(0.0, top)
+    agg.limits(view.fig.axes[0], y=(0.0, top))
     return view.render(layer_key=top)

@@ -45,7 +45,9 @@ def compute(mu, sigma, n, seed):
 def build(agg):
     fig, (ax,) = agg.panels((640, 300), [(0.1, 0.17, 0.87, 0.72)], narrow_height=3.0)
     agg.style_axes(ax)
-    ax.set_xscale("log")
+    # minor ticks at 2 and 5 of each decade, not 2 ... 9: a new layer (each new y-range, as a drag
+    # of mu or sigma moves the KL) is drawn whole, and its ticks were most of that time
+    ax.set_xscale("log", subs=(2.0, 5.0))
     (band,) = ax.fill([1, 2, 2, 1], [0, 0, 1, 1], color=THEME["q"], alpha=0.15, lw=0,
                       label="exact ± 2 standard errors")
     (exact,) = ax.plot([1, 2], [0, 0], color=THEME["q"], lw=2, label="exact KL")
@@ -60,7 +62,10 @@ def build(agg):
         # any n, μ and σ give ("−0.05"), not just the defaults' ("−1")
         ax.set_xlim(1, 100)
         ax.set_ylim(-0.05, 0.1)
-    return agg.Blitted(fig, [band, exact, line, dot], overlay=[legend])
+    view = agg.Blitted(fig, [band, exact, line, dot], overlay=[legend])
+    # twice the usual: a drag of the KL figure's mu or sigma crosses many y-ranges, and back
+    view.LAYERS_KEPT = 2 * agg.Blitted.LAYERS_KEPT
+    return view
 
 
 def draw(agg, view, running, kl, sd):
@@ -82,6 +87,5 @@ def draw(agg, view, running, kl, sd):
     reach = max(2.2 * sd, 1.1 * float(np.max(np.abs(running - kl))), 0.05)
     step = nice_top(reach / 2.0, (0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 25.0, 50.0))
     lo, hi = step * math.floor((kl - reach) / step), step * math.ceil((kl + reach) / step)
-    ax.set_ylim(lo, hi)
-    ax.set_xlim(1, right)
+    agg.limits(ax, x=(1, right), y=(lo, hi))
     return view.render(layer_key=(lo, hi, right))

@@ -104,8 +104,8 @@ def draw(agg, view, x, recon, z1, z2, density, q_mu, q_sd):
     kept layer of the digit panels (``agg.LiveAxes``); the figure's results are cached on the
     weights and the digit."""
     top, bottom, plane = view.fig.axes
-    view.pictures[0].set_data(np.reshape(x, (SIDE, SIDE)))
-    view.pictures[1].set_data(np.reshape(recon, (SIDE, SIDE)))
+    agg.set_pixels(view.pictures[0], np.reshape(x, (SIDE, SIDE)))
+    agg.set_pixels(view.pictures[1], np.reshape(recon, (SIDE, SIDE)))
     if view.contours is not None:
         view.contours.remove()
     peak = float(density.max())

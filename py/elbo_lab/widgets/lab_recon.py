@@ -92,11 +92,11 @@ def draw(agg, view, data, recons, manifold, z_dim):
     left, right = view.live
     pairs, grid = view.fig.axes
     tiles = pairs_mosaic(data, recons)
-    left.set_data(tiles)
+    agg.set_pixels(left, tiles)
     left.set_extent((-0.5, tiles.shape[1] - 0.5, tiles.shape[0] - 0.5, -0.5))
     side = int(round(math.sqrt(len(manifold))))
     tiles_m = mosaic(manifold, cols=side)
-    right.set_data(tiles_m)
+    agg.set_pixels(right, tiles_m)
     right.set_extent((-0.5, tiles_m.shape[1] - 0.5, tiles_m.shape[0] - 0.5, -0.5))
     key = (tiles.shape, tiles_m.shape, z_dim)
     if key != view.key:

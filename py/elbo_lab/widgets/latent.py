@@ -85,7 +85,7 @@ def draw(agg, view, mu, labels, chosen, model, tiles):
     for d, group in enumerate(view.live):
         group.set_offsets(mu[labels == d] if d in chosen else np.empty((0, 2)))
     if view.key != model:
-        view.manifold.set_data(tiles)
+        agg.set_pixels(view.manifold, tiles)
         view.manifold.set_extent((-0.5, tiles.shape[1] - 0.5, tiles.shape[0] - 0.5, -0.5))
         _titles(agg, view.fig, model)
     return view.render(layer_key=model)

@@ -71,5 +71,5 @@ def draw(agg, view, density, mode):
         line.set_xdata([at, at])
         line.set_visible(mode is not None)
     top = nice_top(1.1 * max(float(density.max()), float(PRIOR.max())), DENSITY_LADDER)
-    view.fig.axes[0].set_ylim(0.0, top)
+    agg.limits(view.fig.axes[0], y=(0.0, top))
     return view.render(layer_key=top)

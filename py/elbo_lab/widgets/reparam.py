@@ -87,10 +87,12 @@ def build(agg):
     if agg.narrow():  # no label at the right end, where its half past the axes would leave the image
         right.locator_params(axis="x", nbins=4, prune="upper")
     # narrow: flush with the axes' right end, as the title is wider than the axes
-    title = right.set_title(" ", fontsize=THEME["font_size"] - 1, color=THEME["text"],
-                            loc="right" if agg.narrow() else "center")
-    view = agg.AxesBlitted(fig, [eps_line, z_fill, z_line, rep_pts, sf_pts, exact_line, title],
-                       overlay=[leg])
+    # static, in the layer: a count in it (fewer estimates for n > 100) would make each n its own
+    # layer, a new layer for every move of n (the count is in the caption and the summary)
+    right.set_title("one dot per estimate; dashed: exact", fontsize=THEME["font_size"] - 1,
+                    color=THEME["text"], loc="right" if agg.narrow() else "center")
+    view = agg.AxesBlitted(fig, [eps_line, z_fill, z_line, rep_pts, sf_pts, exact_line],
+                           overlay=[leg])
     view.jitter = np.random.default_rng(12345).uniform(-0.3, 0.3, 1000)
     return view
 
@@ -99,7 +101,7 @@ def draw(agg, view, eps, mu, sigma, rep, sf, exact, sf_sd):
     """eps: (N,) standard normal draws. rep, sf: (R,) estimates of d/dmu E[z^2];
     exact: the true value; sf_sd: the exact sd of one score-function estimate (it sets
     the x-range, so the range moves rarely)."""
-    eps_line, z_fill, z_line, rep_pts, sf_pts, exact_line, title = view.live
+    eps_line, z_fill, z_line, rep_pts, sf_pts, exact_line = view.live
     left, right = view.fig.axes
     width = EDGES[1] - EDGES[0]
     scale = 1.0 / (len(eps) * width)
@@ -115,10 +117,9 @@ def draw(agg, view, eps, mu, sigma, rep, sf, exact, sf_sd):
     exact_line.set_xdata([exact, exact])
     peak = 0.3989 * max(1.0, 1.0 / sigma)  # the taller of the two exact densities
     top = nice_top(1.35 * peak, DENSITY_LADDER)  # from the exact peak: steady under resampling
-    left.set_ylim(0.0, top)
+    agg.limits(left, y=(0.0, top))
     reach = nice_top(3.5 * sf_sd, (0.5, 1.0, 2.0, 3.0, 5.0, 7.5, 10.0, 15.0, 20.0, 30.0, 50.0,
                                    75.0, 100.0, 150.0, 200.0, 300.0, 500.0))
     centre = round(exact / (reach / 2)) * (reach / 2)
-    right.set_xlim(centre - reach, centre + reach)
-    title.set_text(f"{len(rep)} estimates of each; dashed: exact")  # live: not in the layer
+    agg.limits(right, x=(centre - reach, centre + reach))
     return view.render((top, (reach, centre)))  # a key per axes

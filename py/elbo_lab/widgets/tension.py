@@ -98,9 +98,9 @@ def draw(agg, view, post, q, terms):
         bar.set_x(min(value, 0.0))
         bar.set_width(abs(value))
     top = nice_top(1.1 * max(float(post.max()), float(q.max())), DENSITY_LADDER)
-    ax.set_ylim(0.0, top)
+    agg.limits(ax, y=(0.0, top))
     ladder = (1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 30.0, 50.0, 100.0, 200.0, 500.0)
     left = -nice_top(max(0.0, -min(terms)), ladder) if min(terms) < 0 else 0.0
     right = nice_top(max(0.0, max(terms)), ladder) if max(terms) > 0 else 1.0
-    bars_ax.set_xlim(left, right)
+    agg.limits(bars_ax, x=(left, right))
     return view.render((top, (left, right)))  # a key per axes
