@@ -45,14 +45,15 @@ def wait_ready(page):
     expect(page.locator("body")).to_have_class(re.compile(r"\bpy-ready\b"), timeout=READY_TIMEOUT_MS)
 
 
-def run_in_pyodide(code, packages="numpy,scipy", timeout_ms=600_000):
+def run_in_pyodide(code, packages="numpy,scipy", timeout_ms=600_000, root=ROOT):
     """Run Python ``code`` in the page's Pyodide (the local mirror, in Chromium, through
     bench/pyodide_step.html, with our package unpacked and ``packages`` loaded), and return
-    (the page's answer {ok, result: the code's last value | error}, Chromium's version)."""
+    (the page's answer {ok, result: the code's last value | error}, Chromium's version).
+    ``root``: the checkout whose page and package are served (another, to compare)."""
     from playwright.sync_api import sync_playwright
 
     cdn = cdn_server(default_mounts())
-    site = static_server()
+    site = static_server(root)
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=chromium_path(), args=chromium_args(cdn.server_port))
